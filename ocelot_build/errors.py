@@ -1,0 +1,48 @@
+"""Every error ocelot raises on purpose, with the exit code it maps to.
+
+Only ``ocelot_build.cli.main`` catches these; everything else lets them propagate.
+Bad input is exit 2 (nothing has been written yet), a failed build, verification or
+publish is exit 1.
+"""
+
+from __future__ import annotations
+
+
+class OcelotError(Exception):
+    """Base class: a message meant for the user, and the process exit code."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, detail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail  # e.g. the tail of a failing tool's output
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(OcelotError):
+    """Bad input: an option, a config file, a distribution. Detected before any work."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """A configuration file is malformed; the message names the file and the field."""
+
+
+class ToolMissingError(UsageError):
+    """A required external program (git, go, pulumi) is not installed."""
+
+
+class BuildError(OcelotError):
+    """A build step failed (git, go, packaging); ``detail`` holds the tool's last lines."""
+
+
+class VerifyError(OcelotError):
+    """A layer failed its boot check or went over a budget."""
+
+
+class PublishError(OcelotError):
+    """Publishing through Pulumi failed."""

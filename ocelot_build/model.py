@@ -1,0 +1,45 @@
+"""Closed vocabularies shared by every stage."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Architecture(str, Enum):
+    """A CPU architecture, spelled the way each tool wants it."""
+
+    AMD64 = "amd64"
+    ARM64 = "arm64"
+
+    @property
+    def go(self) -> str:
+        """GOARCH value."""
+        return self.value
+
+    @property
+    def lambda_name(self) -> str:
+        """Lambda's ``CompatibleArchitectures`` value."""
+        return "x86_64" if self is Architecture.AMD64 else "arm64"
+
+    @property
+    def elf_machine(self) -> int:
+        """``e_machine`` field of an ELF header built for this architecture."""
+        return 62 if self is Architecture.AMD64 else 183  # EM_X86_64, EM_AARCH64
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [a.value for a in cls]
+
+    @classmethod
+    def parse(cls, text: str) -> Architecture:
+        """Accept Go (amd64/arm64) and Lambda (x86_64) spellings."""
+        aliases = {"x86_64": "amd64", "aarch64": "arm64"}
+        value = aliases.get(text.strip().lower(), text.strip().lower())
+        try:
+            return cls(value)
+        except ValueError:
+            from ocelot_build.errors import UsageError
+
+            raise UsageError(
+                f"unknown architecture {text!r}; allowed: {', '.join(cls.names())}"
+            ) from None
