@@ -1,0 +1,31 @@
+"""Boot check for collector layers: run ``extensions/collector`` against a local Lambda.
+
+Public API (used by the build CLI and the Pulumi program):
+
+- ``verify_layer(zip_path, *, architecture=None, components=None, timeout=30.0, log=None,
+  budgets=None) -> VerifyReport``
+- ``VerifyReport`` (``to_dict()`` is the manifest's ``verify`` field)
+- ``write_report_to_manifest(manifest_path, report)`` and ``manifest_path_for(zip_path)``
+
+See docs/verify.md for what is checked and why.
+"""
+
+from ocelot_build.verify.check import verify_layer
+from ocelot_build.verify.report import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    VerifyReport,
+    manifest_path_for,
+    write_report_to_manifest,
+)
+
+__all__ = [
+    "FAILED",
+    "PASSED",
+    "SKIPPED",
+    "VerifyReport",
+    "manifest_path_for",
+    "verify_layer",
+    "write_report_to_manifest",
+]

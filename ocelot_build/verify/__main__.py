@@ -1,0 +1,65 @@
+"""``python -m ocelot_build.verify LAYER.zip``: boot one layer and say whether it works.
+
+Exit 0 passed (or skipped: an architecture this machine cannot run), 1 failed (with the
+collector's own last log lines and the error type it reported), 2 bad input. A manifest
+beside the zip (same stem, ``.json``) gets the report in its ``verify`` field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ocelot_build.errors import OcelotError
+from ocelot_build.verify.check import verify_layer
+from ocelot_build.verify.report import FAILED, manifest_path_for, write_report_to_manifest
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m ocelot_build.verify",
+        description="Boot a collector layer against a local Lambda Extensions API and check "
+        "that telemetry goes through it.",
+    )
+    p.add_argument("layer", type=Path, metavar="LAYER.zip", help="the layer zip to check")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="limit for each step, in seconds (default 30)",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="show each step and the collector's log"
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    log = (lambda line: print(f"+ {line}", file=sys.stderr)) if args.verbose else None
+    try:
+        report = verify_layer(args.layer, timeout=args.timeout, log=log)
+        manifest = manifest_path_for(args.layer)
+        if manifest.is_file():
+            write_report_to_manifest(manifest, report)
+    except OcelotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    summary_to = sys.stderr if args.json else sys.stdout
+    print(report.summary(), file=summary_to)
+    if args.verbose and report.status != FAILED and report.log_tail:
+        print("  collector log (last lines):", file=summary_to)
+        for line in report.log_tail:
+            print(f"    {line}", file=summary_to)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    return 1 if report.status == FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

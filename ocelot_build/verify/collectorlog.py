@@ -1,0 +1,83 @@
+"""Reading the collector's own log: JSON lines from zap's production encoder on stdout.
+
+The check judges success from API calls *and* these lines, because the collector exits 0
+even when otelcol failed to start (it reports that through ``/init/error`` instead).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+STARTUP_MSG = "OpenTelemetry Lambda extension startup complete"
+SHUTDOWN_MSG = "Received SHUTDOWN event"
+DONE_MSG = "done"
+
+_GO_UNITS = {
+    "ns": 1e-6,
+    "us": 1e-3,
+    "µs": 1e-3,
+    "μs": 1e-3,
+    "ms": 1.0,
+    "s": 1e3,
+    "m": 60e3,
+    "h": 3600e3,
+}
+_GO_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def records(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """The lines that are JSON objects; anything else (a panic, qemu's chatter) is skipped."""
+    out = []
+    for line in lines:
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            out.append(value)
+    return out
+
+
+def startup_duration_ms(recs: list[dict[str, Any]]) -> float | None:
+    """``startup_duration`` of the "startup complete" line, in ms.
+
+    zap's production encoder writes durations as float seconds; a Go duration string
+    ("123.4ms") is accepted too, in case the encoder changes.
+    """
+    for rec in recs:
+        if rec.get("msg") != STARTUP_MSG or "startup_duration" not in rec:
+            continue
+        value = rec["startup_duration"]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return round(float(value) * 1e3, 3)
+        if isinstance(value, str):
+            return parse_go_duration_ms(value)
+    return None
+
+
+def parse_go_duration_ms(text: str) -> float | None:
+    """``time.Duration.String()`` form ("1m2.5s", "350ms") in ms, or None if not one."""
+    text = text.strip()
+    parts = _GO_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return round(sum(float(n) * _GO_UNITS[u] for n, u in parts), 3)
+
+
+def shutdown_problems(recs: list[dict[str, Any]]) -> list[str]:
+    """What is missing or wrong in the log of a clean SHUTDOWN (empty list: clean)."""
+    problems = []
+    if not any(r.get("msg") == SHUTDOWN_MSG for r in recs):
+        problems.append(f"no {SHUTDOWN_MSG!r} log line")
+    done = [r for r in recs if r.get("msg") == DONE_MSG]
+    if not done:
+        problems.append(f"no {DONE_MSG!r} log line")
+    elif done[-1].get("error"):
+        problems.append(f"'done' logged an error: {done[-1]['error']}")
+    return problems

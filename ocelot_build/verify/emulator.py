@@ -1,0 +1,187 @@
+"""A local Lambda Extensions API and Telemetry API subscription endpoint.
+
+Just enough of Lambda for the collector's lifecycle manager, avoiding the pitfalls that
+make other emulators hang it: every 2xx reply is JSON (the client decodes them all), no
+``accountId`` in the register reply (it would make the collector write a symlink into
+/tmp), and telemetry subscriptions get 200 ``OK``, never 202 (202 makes the collector
+carry on without events and block forever at the first INVOKE). The check drives it:
+``push_event`` answers the pending ``event/next`` long poll.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+EXT = "/2020-01-01/extension"
+TELEMETRY = "/2022-07-01/telemetry"
+FUNCTION = {
+    "functionName": "ocelot-verify",
+    "functionVersion": "$LATEST",
+    "handler": "index.handler",
+}
+_LOOPBACK_ALIASES = {"", "0.0.0.0", "::", "[::]"}
+
+
+@dataclass
+class ApiState:
+    """What the extension did, in order; read by the check while the server runs."""
+
+    extension_name: str | None = None
+    extension_id: str | None = None
+    registered_events: list[str] = field(default_factory=list)
+    subscribers: list[str] = field(default_factory=list)  # URIs, host fixed to loopback
+    next_calls: list[float] = field(default_factory=list)  # time.monotonic() of each call
+    error_calls: list[tuple[str, str]] = field(default_factory=list)  # (path, error type)
+    unexpected: list[str] = field(default_factory=list)  # "METHOD /path: why"
+
+
+class ExtensionsApi:
+    """The server, on 127.0.0.1 and a free port; use as a context manager."""
+
+    def __init__(self) -> None:
+        self.state = ApiState()
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.closing = threading.Event()
+        self.lock = threading.Lock()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.api = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="verify-extensions-api", daemon=True
+        )
+
+    @property
+    def address(self) -> str:
+        """``host:port`` for ``AWS_LAMBDA_RUNTIME_API`` (no scheme, as in Lambda)."""
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    def push_event(self, event: dict[str, Any]) -> None:
+        """Queue the reply to the next (or the pending) ``event/next``."""
+        self.events.put(event)
+
+    def snapshot(self) -> ApiState:
+        with self.lock:
+            return ApiState(
+                **{k: (list(v) if isinstance(v, list) else v) for k, v in vars(self.state).items()}
+            )
+
+    def __enter__(self) -> ExtensionsApi:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.closing.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    api: ExtensionsApi
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like Lambda; every reply has Content-Length
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the report tells
+        pass
+
+    def do_POST(self) -> None:
+        body = self._body()
+        path = self.path.split("?")[0]
+        if path == f"{EXT}/register":
+            self._register(body)
+        elif path in (f"{EXT}/init/error", f"{EXT}/exit/error"):
+            error_type = self.headers.get("Lambda-Extension-Function-Error-Type", "")
+            with self.server.api.lock:
+                self.server.api.state.error_calls.append((path.rsplit("/", 2)[-2], error_type))
+            self._json(202, {"status": "OK"})
+        else:
+            self._unexpected("no such endpoint")
+
+    def do_GET(self) -> None:
+        self._body()
+        if self.path.split("?")[0] != f"{EXT}/event/next":
+            return self._unexpected("no such endpoint")
+        api = self.server.api
+        if self.headers.get("Lambda-Extension-Identifier") != api.state.extension_id:
+            return self._unexpected("event/next without the registered identifier", 403)
+        with api.lock:
+            api.state.next_calls.append(time.monotonic())
+        while not api.closing.is_set():
+            try:
+                event = api.events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            return self._json(200, event)
+        self._json(500, {"errorType": "Emulator.Closing", "errorMessage": "check is over"})
+
+    def do_PUT(self) -> None:
+        body = self._body()
+        if self.path.split("?")[0] != TELEMETRY:
+            return self._unexpected("no such endpoint")
+        try:
+            uri = json.loads(body)["destination"]["URI"]
+        except (ValueError, KeyError, TypeError):
+            return self._unexpected("subscription without destination.URI", 400)
+        with self.server.api.lock:
+            self.server.api.state.subscribers.append(loopback_uri(uri))
+        self._reply(200, b"OK", "text/plain")
+
+    def _register(self, body: bytes) -> None:
+        name = self.headers.get("Lambda-Extension-Name")
+        if not name:
+            return self._unexpected("register without Lambda-Extension-Name", 400)
+        try:
+            events = list(json.loads(body or b"{}").get("events", []))
+        except (ValueError, AttributeError):
+            events = []
+        state = self.server.api.state
+        with self.server.api.lock:
+            state.extension_name, state.registered_events = name, events
+            state.extension_id = state.extension_id or str(uuid.uuid4())
+        self._json(200, FUNCTION, {"Lambda-Extension-Identifier": state.extension_id})
+
+    def _unexpected(self, why: str, status: int = 404) -> None:
+        with self.server.api.lock:
+            self.server.api.state.unexpected.append(f"{self.command} {self.path}: {why}")
+        self._json(status, {"errorType": "Emulator.Unexpected", "errorMessage": why})
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+        self._reply(status, json.dumps(data).encode(), "application/json", headers)
+
+    def _reply(
+        self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def loopback_uri(uri: str) -> str:
+    """The collector advertises ``http://:PORT/`` under AWS_SAM_LOCAL; make it reachable."""
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    if host in _LOOPBACK_ALIASES or parts.netloc.startswith(":"):
+        netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)

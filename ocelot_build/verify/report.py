@@ -1,0 +1,132 @@
+"""The result of a boot check, and how it is stored in a layer's manifest.
+
+The report is a frozen value so that the CLI, the Pulumi program and the manifest all
+see the same figures; ``to_dict`` is the manifest's ``verify`` field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ocelot_build.errors import UsageError
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What booting one layer showed.
+
+    ``init_ms`` runs from spawning the extension to its first ``event/next`` (Lambda's
+    notion of "ready"); ``startup_duration_ms`` is the collector's own figure from its
+    "startup complete" log line. ``peak_rss_kb`` is the process's maximum resident set;
+    when ``emulated`` it is qemu's, so it includes the emulator.
+    """
+
+    status: str
+    reason: str
+    architecture: str | None
+    emulated: bool = False
+    config: str = "generated"  # "generated" (OTLP round trip) or "bundled" (lifecycle only)
+    init_ms: float | None = None
+    startup_duration_ms: float | None = None
+    shutdown_ms: float | None = None
+    peak_rss_kb: int | None = None
+    zip_size: int = 0
+    unzipped_size: int = 0
+    signals: tuple[str, ...] = ()
+    error_type: str | None = None
+    exit_code: int | None = None
+    budget_violations: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    log_tail: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    def with_budget_violations(self, violations: list[str]) -> VerifyReport:
+        """A copy that fails (if it had not already) because of budget violations."""
+        if not violations:
+            return self
+        reason = self.reason if self.status == FAILED else "over budget: " + "; ".join(violations)
+        return replace(self, status=FAILED, reason=reason, budget_violations=tuple(violations))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest's ``verify`` field; the log tail is kept only for a failure."""
+        data = asdict(self)
+        for key in ("signals", "budget_violations", "notes", "log_tail"):
+            data[key] = list(data[key])
+        if self.status != FAILED:
+            data.pop("log_tail")
+        return data
+
+    def summary(self) -> str:
+        """A few human lines: verdict, figures, and for a failure the collector's own lines."""
+        head = f"{self.status}: {self.reason}" if self.reason else self.status
+        lines = [head]
+        figures = [
+            f"arch {self.architecture or '?'}" + (" (qemu)" if self.emulated else ""),
+            f"zip {_mb(self.zip_size)}",
+            f"unzipped {_mb(self.unzipped_size)}",
+        ]
+        if self.init_ms is not None:
+            figures.append(f"init {self.init_ms:.1f} ms")
+        if self.startup_duration_ms is not None:
+            figures.append(f"startup_duration {self.startup_duration_ms:.1f} ms")
+        if self.peak_rss_kb is not None:
+            rss = f"peak RSS {self.peak_rss_kb / 1024:.1f} MiB"
+            figures.append(rss + (" incl. qemu" if self.emulated else ""))
+        if self.signals:
+            figures.append("round-tripped " + ",".join(self.signals))
+        lines.append("  " + ", ".join(figures))
+        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  over budget: {v}" for v in self.budget_violations]
+        if self.error_type:
+            lines.append(f"  error type: {self.error_type}")
+        if self.status == FAILED and self.log_tail:
+            lines.append("  collector log (last lines):")
+            lines += [f"    {line}" for line in self.log_tail]
+        return "\n".join(lines)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.2f} MiB"
+
+
+def manifest_path_for(zip_path: Path) -> Path:
+    """The manifest sits beside the zip with the same stem."""
+    return zip_path.with_suffix(".json")
+
+
+def read_manifest(zip_path: Path) -> dict[str, Any] | None:
+    """The manifest beside ``zip_path``, or None if there is none (or it is not an object)."""
+    path = manifest_path_for(zip_path)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"manifest {path} is not valid JSON ({exc})") from None
+    return data if isinstance(data, dict) else None
+
+
+def write_report_to_manifest(manifest: Path, report: VerifyReport) -> None:
+    """Set the manifest's ``verify`` field, atomically: a reader sees old or new, never half."""
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["verify"] = report.to_dict()
+    text = json.dumps(data, indent=2) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{manifest.name}.", dir=manifest.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, manifest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
