@@ -1,0 +1,149 @@
+"""The Pulumi program: build (or take from cache) every layer, check it, declare it per region.
+
+The zips come from the build engine *in process*, before any resource is registered. That is
+what makes previews exact: the engine runs in ``pulumi preview`` exactly as in ``pulumi up``,
+a warm cache answers in well under a second per layer, and the prebuilt zip's bytes (hashed by
+the engine) decide whether a version changes. ``command.local.Command`` cannot do this (it
+never runs in preview, so every dependent shows as unknown), and ``command.local.run`` would
+need the command provider plugin and a subprocess per layer only to hand back the same file;
+a direct call also keeps the engine's typed errors and manifests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import naming, outputs
+from infra.layers import CollectorLayer, LayerSpec, Sharing
+from infra.stack_config import StackConfig
+from ocelot_build import api
+from ocelot_build.api import BuildRequest, LayerArtifact, ProgressCallback
+from ocelot_build.model import Architecture
+
+Builder = Callable[[BuildRequest, ProgressCallback | None], list[LayerArtifact]]
+Slot = tuple[str, str, Architecture]  # (region, distribution, architecture)
+
+
+@dataclass
+class StackResult:
+    """What the program declared, for tests and for timing."""
+
+    artifacts: list[LayerArtifact]
+    layers: dict[Slot, CollectorLayer] = field(default_factory=dict)
+    buckets: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    output: dict[str, Any] = field(default_factory=dict)  # the exported ``layers`` tree
+    build_seconds: float = 0.0  # engine time, boot checks included
+
+
+def project_root() -> Path:
+    """The directory of Pulumi.yaml: the engine's answer, else the checkout ``infra`` is in."""
+    root = pulumi.runtime.get_root_directory()
+    return Path(root) if root else Path(__file__).resolve().parent.parent
+
+
+def build_stack(
+    config: StackConfig,
+    *,
+    builder: Builder | None = None,
+    root: Path | None = None,
+) -> StackResult:
+    """Declare every (region, distribution, architecture) layer of the stack.
+
+    Nothing is registered until every layer is built and has passed its boot check, so a
+    failure (an OcelotError) publishes nothing.
+    """
+    root = root or project_root()
+    started = time.perf_counter()
+    artifacts = build_artifacts(config, builder or api.build_layers, root)
+    result = StackResult(artifacts, build_seconds=time.perf_counter() - started)
+    for region in config.regions:
+        _declare_region(config, region, artifacts, result)
+    result.output = outputs.stack_output(result.layers, {_key(a): a for a in artifacts})
+    pulumi.export("layers", result.output)
+    return result
+
+
+def build_artifacts(config: StackConfig, builder: Builder, root: Path) -> list[LayerArtifact]:
+    """One engine call for the whole stack: one upstream commit for every layer."""
+    request = BuildRequest(
+        distributions=config.distributions,
+        architectures=config.architectures,
+        upstream_repo=config.upstream_repo,
+        upstream_ref=config.upstream_ref,
+        layer_name=config.layer_name,
+        config_path=config.config_file,
+        output_dir=root / "build" / "pulumi",
+        use_cache=True,
+        verify=config.verify,  # the engine's boot check, budgets included, as in the CLI
+    )
+    artifacts = builder(request, pulumi.log.debug)
+    wanted = {(d, a) for d in config.distributions for a in config.architectures}
+    got = {_key(a) for a in artifacts}
+    if got != wanted:  # a broken builder must not shrink the stack (that deletes layers)
+        missing = ", ".join(f"{d}/{a.value}" for d, a in sorted(wanted - got))
+        raise RuntimeError(f"the build engine returned no layer for {missing or '?'}")
+    return sorted(artifacts, key=_key)
+
+
+def _declare_region(
+    config: StackConfig, region: str, artifacts: list[LayerArtifact], result: StackResult
+) -> None:
+    sharing = Sharing(config.organization_id) if config.shared else None
+    for artifact in artifacts:
+        spec = layer_spec(config, region, artifact, sharing)
+        bucket = _bucket(config, region, result) if spec.via_s3 else None
+        name = naming.resource_name(artifact.distribution, artifact.architecture, region)
+        result.layers[(region, *_key(artifact))] = CollectorLayer(name, spec, bucket=bucket)
+
+
+def layer_spec(
+    config: StackConfig, region: str, artifact: LayerArtifact, sharing: Sharing | None
+) -> LayerSpec:
+    """The pure part: every input of one layer version, from config and manifest."""
+    manifest = artifact.manifest
+    return LayerSpec(
+        region=region,
+        distribution=artifact.distribution,
+        architecture=artifact.architecture,
+        layer_name=naming.layer_name(
+            config.layer_name,
+            artifact.distribution,
+            artifact.architecture,
+            artifact.collector_version,
+        ),
+        description=naming.description(
+            artifact.distribution,
+            artifact.architecture,
+            artifact.collector_version,
+            artifact.upstream_commit,
+            artifact.sha256,
+        ),
+        zip_path=artifact.zip_path,
+        sha256=artifact.sha256,
+        size=int(manifest["zip"]["size"]),
+        runtimes=config.runtimes,
+        sharing=sharing,
+    )
+
+
+def _bucket(config: StackConfig, region: str, result: StackResult) -> pulumi.Input[str]:
+    """The region's bucket for big zips: configured, else created once per region."""
+    if region not in result.buckets:
+        configured = config.s3_bucket(region)
+        if configured:
+            result.buckets[region] = configured
+        else:
+            bucket = aws.s3.Bucket(f"ocelot-layers-{region}", region=region)
+            result.buckets[region] = bucket.bucket
+    return result.buckets[region]
+
+
+def _key(artifact: LayerArtifact) -> tuple[str, Architecture]:
+    return (artifact.distribution, artifact.architecture)

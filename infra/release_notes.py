@@ -1,0 +1,66 @@
+"""Render a stack's layer ARNs as a Markdown table for release notes.
+
+    pulumi stack output --json --stack prod-eu | python -m infra.release_notes -
+    python -m infra.release_notes --stack prod-eu      # runs `pulumi stack output` itself
+
+Bad input exits 2 with one line on stderr; a failing ``pulumi`` exits 1 with its last lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from infra.outputs import parse_stack_output, render_markdown
+from ocelot_build.errors import OcelotError, PublishError, ToolMissingError
+
+PULUMI_MISSING = (
+    "pulumi CLI not found; install it (curl -fsSL https://get.pulumi.com | sh) "
+    "or pipe `pulumi stack output --json` into `python -m infra.release_notes -`"
+)
+
+
+def stack_output_json(stack: str, cwd: Path) -> str:
+    """``pulumi stack output --json`` for one stack of the project in ``cwd``."""
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        raise ToolMissingError(PULUMI_MISSING)
+    argv = [pulumi, "stack", "output", "--json", "--show-secrets", "--stack", stack]
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-10:])
+        raise PublishError(f"`pulumi stack output` failed for stack {stack!r}", detail=tail)
+    return done.stdout
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.release_notes",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "input", nargs="?", choices=["-"], help="read `pulumi stack output --json` from stdin"
+    )
+    source.add_argument("--stack", help="run `pulumi stack output --json` for this stack")
+    args = parser.parse_args(argv)
+    try:
+        if args.stack:
+            text = stack_output_json(args.stack, Path(__file__).resolve().parent.parent)
+        else:
+            text = sys.stdin.read()
+        sys.stdout.write(render_markdown(parse_stack_output(text)))
+    except OcelotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if exc.detail:
+            print(exc.detail, file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

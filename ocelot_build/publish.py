@@ -1,0 +1,285 @@
+"""Publish built layers into a Pulumi stack through the Automation API (the CLI's default).
+
+The stack's Pulumi program (``infra/``) declares one layer per (region, distribution,
+architecture) of its ``ocelot:distributions`` x ``ocelot:architectures``. Publishing a layer
+therefore *adds* its distribution and architecture to those two lists and runs ``pulumi up``:
+the program declares the union, so the stack's other layers are neither replaced nor removed
+(their inputs are unchanged, and a warm cache rebuilds them in well under a second each).
+Adding an architecture adds it for every distribution of the stack, as the lists form a
+product.
+
+The layers of one stack all come from one upstream commit, so a request whose upstream repo,
+ref, layer name or distributions file differs from the stack's is refused (exit 2): honouring
+it would rebuild, and so replace, every layer of the stack. A stack without distributions yet
+adopts the request's settings.
+
+Everything that talks to Pulumi sits behind ``StackDriver`` (opened by ``open_stack``), the one
+seam tests replace; ``pulumi.automation`` is imported only there, and only after the CLI has
+been found on PATH.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ocelot_build import api
+from ocelot_build.api import BuildRequest, LayerArtifact
+from ocelot_build.errors import PublishError, ToolMissingError, UsageError
+from ocelot_build.model import Architecture
+
+PULUMI_MISSING = (
+    "pulumi CLI not found; install it (curl -fsSL https://get.pulumi.com | sh) "
+    "or pass --skip-publish"
+)
+NS = "ocelot"
+DEFAULT_CONFIG_FILE = "config/distributions.yaml"
+Progress = Callable[[str], None]
+
+
+class StackDriver(Protocol):
+    """The few operations publishing needs from a Pulumi stack."""
+
+    def config(self) -> dict[str, str]:
+        """Every config key (``ns:key``) → its value; structured values as JSON text."""
+
+    def set_list(self, key: str, values: Sequence[str]) -> None:
+        """Set ``key`` to a YAML list (replacing what was there)."""
+
+    def set_text(self, key: str, value: str) -> None:
+        """Set ``key`` to a plain string."""
+
+    def up(self, on_output: Progress) -> dict[str, Any]:
+        """Run ``pulumi up``; return the stack outputs as plain values."""
+
+
+OpenStack = Callable[[str, Path], StackDriver]
+
+
+@dataclass(frozen=True)
+class PublishedLayer:
+    region: str
+    distribution: str
+    architecture: str
+    arn: str  # ends in :<version>
+    version: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    stack: str
+    layers: tuple[PublishedLayer, ...]  # the requested layers, in each region of the stack
+    config_changes: tuple[str, ...]  # e.g. "ocelot:distributions += full"
+
+
+def require_pulumi() -> str:
+    """The pulumi CLI's path, or ToolMissingError (exit 2) saying how to get it."""
+    found = shutil.which("pulumi")
+    if found is None:
+        raise ToolMissingError(PULUMI_MISSING)
+    return found
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The nearest directory holding Pulumi.yaml: ``start`` (default cwd) or a parent, else
+    the checkout this package lives in."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents, Path(__file__).resolve().parent.parent):
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    raise UsageError(f"no Pulumi.yaml in {here} or its parents; run from the ocelot checkout")
+
+
+def publish_layers(
+    artifacts: Sequence[LayerArtifact],
+    *,
+    request: BuildRequest,
+    stack: str | None,
+    work_dir: Path | None = None,
+    progress: Progress | None = None,
+    open_stack: OpenStack | None = None,
+) -> PublishResult:
+    """Add ``artifacts`` to ``stack`` and run ``pulumi up`` there; return their ARNs."""
+    if not stack:
+        raise UsageError("publishing needs --stack NAME (or pass --skip-publish)")
+    if not artifacts:
+        raise UsageError("nothing to publish")
+    if open_stack is None:
+        require_pulumi()
+        open_stack = open_automation_stack
+    project = work_dir or find_project_dir()
+    driver = open_stack(stack, project)
+    changes = merge_into_stack(driver, artifacts, request, stack, project)
+    outputs = driver.up(progress or (lambda line: None))
+    return PublishResult(stack, collect_published(outputs, artifacts, stack), tuple(changes))
+
+
+def merge_into_stack(
+    driver: StackDriver,
+    artifacts: Sequence[LayerArtifact],
+    request: BuildRequest,
+    stack: str,
+    project: Path,
+) -> list[str]:
+    """Add the artifacts' distributions and architectures to the stack's lists."""
+    config = driver.config()
+    current = _list(config, "distributions", stack)
+    changes = _adopt_or_check(driver, config, request, stack, project, fresh=not current)
+    wanted = list(dict.fromkeys(a.distribution for a in artifacts))
+    added = [d for d in wanted if d not in current]
+    if added:
+        driver.set_list(f"{NS}:distributions", [*current, *added])
+        changes.append(f"{NS}:distributions += {', '.join(added)}")
+    arches = _list(config, "architectures", stack)
+    have = [Architecture.parse(a) for a in arches] if arches or not current else list(Architecture)
+    new_arches = [a for a in dict.fromkeys(x.architecture for x in artifacts) if a not in have]
+    if new_arches:  # a fresh stack gets exactly the built architectures, not the default both
+        driver.set_list(f"{NS}:architectures", [a.value for a in (*have, *new_arches)])
+        changes.append(f"{NS}:architectures += {', '.join(a.value for a in new_arches)}")
+    return changes
+
+
+def _adopt_or_check(
+    driver: StackDriver,
+    config: dict[str, str],
+    request: BuildRequest,
+    stack: str,
+    project: Path,
+    *,
+    fresh: bool,
+) -> list[str]:
+    """A fresh stack takes the request's build settings; an existing one must match them."""
+    changes = []
+    for key, (value, default) in _request_settings(request, project).items():
+        have = config.get(f"{NS}:{key}")
+        effective = default if have is None else have
+        if _same_setting(key, effective, value, project):
+            continue
+        if not fresh:
+            raise UsageError(
+                f"stack {stack!r} publishes with {NS}:{key}={effective!r} but this build used "
+                f"{value!r}; build with the stack's setting, or change {NS}:{key} on the "
+                f"stack (that rebuilds and replaces every layer in it)"
+            )
+        driver.set_text(f"{NS}:{key}", value)
+        changes.append(f"{NS}:{key} = {value}")
+    return changes
+
+
+def _request_settings(request: BuildRequest, project: Path) -> dict[str, tuple[str, str]]:
+    """key → (the request's value, the stack's default) for the build-deciding keys."""
+    config_file = DEFAULT_CONFIG_FILE
+    if request.config_path is not None:
+        path = request.config_path.resolve()
+        inside = path.is_relative_to(project.resolve())
+        config_file = path.relative_to(project.resolve()).as_posix() if inside else str(path)
+    return {
+        "upstreamRepo": (request.upstream_repo, api.DEFAULT_UPSTREAM_REPO),
+        "upstreamRef": (request.upstream_ref, api.DEFAULT_UPSTREAM_REF),
+        "layerName": (request.layer_name, api.DEFAULT_LAYER_NAME),
+        "configFile": (config_file, DEFAULT_CONFIG_FILE),
+    }
+
+
+def _same_setting(key: str, left: str, right: str, project: Path) -> bool:
+    if key == "configFile":  # relative to the project; absolute paths stay as they are
+        return (project / left).resolve() == (project / right).resolve()
+    return left == right
+
+
+def _list(config: dict[str, str], key: str, stack: str) -> list[str]:
+    raw = config.get(f"{NS}:{key}")
+    if raw is None:
+        return []
+    try:
+        value = json.loads(raw) if raw.strip().startswith("[") else raw.split(",")
+    except json.JSONDecodeError:
+        raise UsageError(f"stack {stack!r}: {NS}:{key} is not a list: {raw!r}") from None
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def collect_published(
+    outputs: dict[str, Any], artifacts: Sequence[LayerArtifact], stack: str
+) -> tuple[PublishedLayer, ...]:
+    """The requested layers as the stack now has them, checked against what was built."""
+    tree = outputs.get("layers")
+    if not isinstance(tree, dict):
+        raise PublishError(f"stack {stack!r} has no 'layers' output after pulumi up")
+    found = []
+    for region in sorted(tree):
+        for artifact in artifacts:
+            dist, arch = artifact.distribution, artifact.architecture.value
+            record = tree[region].get(dist, {}).get(arch)
+            if record is None:
+                raise PublishError(f"stack {stack!r} did not declare {dist}/{arch} in {region}")
+            if record["sha256"] != artifact.sha256:
+                raise PublishError(
+                    f"stack {stack!r} published {dist}/{arch} with sha256 "
+                    f"{record['sha256'][:12]}, not the {artifact.sha256[:12]} built here; "
+                    "the upstream ref has probably moved between the two builds"
+                )
+            found.append(
+                PublishedLayer(
+                    region, dist, arch, record["arn"], int(record["version"]), record["sha256"]
+                )
+            )
+    return tuple(found)
+
+
+def open_automation_stack(stack: str, work_dir: Path) -> StackDriver:
+    """The real driver: select ``stack`` of the Pulumi project in ``work_dir``."""
+    from pulumi import automation as auto
+
+    try:
+        selected = auto.select_stack(stack, work_dir=str(work_dir))
+    except auto.StackNotFoundError:
+        raise UsageError(
+            f"stack {stack!r} does not exist; create it with `pulumi stack init {stack}` "
+            f"and `pulumi config set aws:region <region> --stack {stack}`"
+        ) from None
+    except auto.CommandError as exc:
+        raise PublishError(f"pulumi could not select stack {stack!r}", detail=_tail(exc)) from None
+    return _AutomationStack(selected)
+
+
+class _AutomationStack:
+    """StackDriver over ``pulumi.automation.Stack``."""
+
+    def __init__(self, stack: Any) -> None:
+        self._stack = stack
+
+    def config(self) -> dict[str, str]:
+        return {key: value.value for key, value in self._stack.get_all_config().items()}
+
+    def set_list(self, key: str, values: Sequence[str]) -> None:
+        from pulumi.automation import ConfigValue
+
+        if key in self.config():
+            self._stack.remove_config(key)
+        items = {f"{key}[{i}]": ConfigValue(value) for i, value in enumerate(values)}
+        self._stack.set_all_config(items, path=True)
+
+    def set_text(self, key: str, value: str) -> None:
+        from pulumi.automation import ConfigValue
+
+        self._stack.set_config(key, ConfigValue(value))
+
+    def up(self, on_output: Progress) -> dict[str, Any]:
+        from pulumi import automation as auto
+
+        try:
+            result = self._stack.up(on_output=on_output)
+        except auto.CommandError as exc:
+            raise PublishError(
+                f"pulumi up failed for stack {self._stack.name!r}", detail=_tail(exc)
+            ) from None
+        return {key: value.value for key, value in result.outputs.items()}
+
+
+def _tail(exc: Exception, lines: int = 20) -> str:
+    return "\n".join(str(exc).strip().splitlines()[-lines:])

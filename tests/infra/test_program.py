@@ -1,0 +1,287 @@
+"""The Pulumi program under mocks: what it declares for private, shared and multi-region stacks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import pytest
+from pulumi_harness import (
+    BUCKET,
+    COMPONENT,
+    LAYER,
+    OBJECT,
+    PERMISSION,
+    FakeBuilder,
+    run_program,
+)
+
+from infra.layers import DIRECT_UPLOAD_LIMIT, LICENSE_INFO
+from ocelot_build.errors import VerifyError
+
+ORG = "o-abcdef1234"
+
+
+def _names(dists, arches, regions):
+    return sorted(f"{d}-{a}-{r}" for d in dists for a in arches for r in regions)
+
+
+def test_private_stack_declares_one_version_per_layer_and_nothing_else(tmp_path, base_config):
+    run = run_program(base_config, root=tmp_path, builder=FakeBuilder())
+    expected = _names(["minimal", "tracing"], ["amd64", "arm64"], ["eu-west-1"])
+    assert run.names(LAYER) == expected
+    assert run.names(COMPONENT) == expected
+    assert run.names(PERMISSION) == []
+    assert run.names(BUCKET) == run.names(OBJECT) == []
+
+
+def test_layer_version_inputs_come_from_the_manifest(tmp_path, base_config):
+    builder = FakeBuilder()
+    run = run_program(base_config, root=tmp_path, builder=builder)
+    artifact = next(
+        a
+        for a in run.result.artifacts
+        if (a.distribution, a.architecture.value) == ("minimal", "arm64")
+    )
+    inputs = run.by_name("minimal-arm64-eu-west-1").inputs
+    assert inputs["layerName"] == "ocel-minimal-arm64-0_158_0"
+    assert inputs["compatibleArchitectures"] == ["arm64"]
+    assert inputs["licenseInfo"] == LICENSE_INFO
+    assert inputs["region"] == "eu-west-1"
+    assert Path(inputs["code"].path) == artifact.zip_path
+    description = inputs["description"]
+    assert len(description) <= 256
+    for part in ("minimal", "v0.158.0", artifact.upstream_commit, artifact.sha256[:16]):
+        assert part in description
+    # Pulumi hashes a prebuilt zip by its bytes; a hand-set hash would fight that.
+    assert "sourceCodeHash" not in inputs and "s3Bucket" not in inputs
+    assert "compatibleRuntimes" not in inputs and "skipDestroy" not in inputs
+    assert run.by_name("minimal-arm64-eu-west-1").archive_sha256 == artifact.sha256
+    amd = run.by_name("minimal-amd64-eu-west-1").inputs
+    assert amd["compatibleArchitectures"] == ["x86_64"]
+    assert amd["layerName"] == "ocel-minimal-amd64-0_158_0"
+
+
+def test_runtimes_and_layer_name_reach_every_version(tmp_path, base_config):
+    config = {
+        **base_config,
+        "ocelot:runtimes": ["python3.13", "provided.al2023"],
+        "ocelot:layerName": "acme-otel",
+    }
+    run = run_program(config, root=tmp_path, builder=FakeBuilder())
+    for record in run.mocks.of_type(LAYER):
+        assert record.inputs["compatibleRuntimes"] == ["provided.al2023", "python3.13"]
+        assert record.inputs["layerName"].startswith("acme-otel-")
+
+
+def test_versions_and_permissions_are_retained_components_are_not(tmp_path, base_config):
+    run = run_program(
+        {**base_config, "ocelot:public": "true"}, root=tmp_path, builder=FakeBuilder()
+    )
+    retained = {r.typ for r in run.mocks.resources if r.retain_on_delete}
+    assert retained == {LAYER, PERMISSION}
+    assert all(r.retain_on_delete for r in run.mocks.of_type(LAYER) + run.mocks.of_type(PERMISSION))
+    version = run.by_name("tracing-amd64-eu-west-1")
+    assert version.parent.endswith("ocelot:index:CollectorLayer::tracing-amd64-eu-west-1")
+
+
+def test_public_stack_shares_every_version_with_everyone(tmp_path, base_config):
+    run = run_program(
+        {**base_config, "ocelot:public": "true"}, root=tmp_path, builder=FakeBuilder()
+    )
+    assert run.names(PERMISSION) == [
+        f"{n}-share" for n in _names(["minimal", "tracing"], ["amd64", "arm64"], ["eu-west-1"])
+    ]
+    inputs = run.by_name("tracing-arm64-eu-west-1-share").inputs
+    assert inputs["principal"] == "*"
+    assert inputs["action"] == "lambda:GetLayerVersion"
+    assert inputs["statementId"] == "ocelot-public"
+    assert "organizationId" not in inputs
+    assert inputs["layerName"].endswith(":layer:ocel-tracing-arm64-0_158_0")
+    assert inputs["versionNumber"] == 1
+    assert inputs["region"] == "eu-west-1"
+
+
+def test_organization_stack_shares_with_that_organization_only(tmp_path, base_config):
+    run = run_program(
+        {**base_config, "ocelot:organizationId": ORG}, root=tmp_path, builder=FakeBuilder()
+    )
+    permissions = run.mocks.of_type(PERMISSION)
+    assert len(permissions) == 4
+    for record in permissions:
+        assert record.inputs["organizationId"] == ORG
+        assert record.inputs["principal"] == "*"
+        assert record.inputs["statementId"] == f"ocelot-org-{ORG}"
+
+
+def test_multi_region_stack_has_the_same_layer_names_in_every_region(tmp_path, base_config):
+    regions = ["eu-west-1", "us-east-1", "ap-southeast-2"]
+    builder = FakeBuilder()
+    run = run_program({**base_config, "ocelot:regions": regions}, root=tmp_path, builder=builder)
+    assert run.names(LAYER) == _names(["minimal", "tracing"], ["amd64", "arm64"], regions)
+    assert len(builder.calls) == 1  # one build serves every region
+    for region in regions:
+        record = run.by_name(f"minimal-amd64-{region}")
+        assert record.inputs["region"] == region
+        assert record.inputs["layerName"] == "ocel-minimal-amd64-0_158_0"
+    arns = {r: run.output[r]["tracing"]["arm64"]["arn"] for r in regions}
+    assert all(f":lambda:{r}:" in arn for r, arn in arns.items())
+
+
+def test_stack_output_maps_region_distribution_architecture(tmp_path, base_config):
+    run = run_program(base_config, root=tmp_path, builder=FakeBuilder())
+    assert sorted(run.output) == ["eu-west-1"]
+    assert sorted(run.output["eu-west-1"]) == ["minimal", "tracing"]
+    for artifact in run.result.artifacts:
+        record = run.output["eu-west-1"][artifact.distribution][artifact.architecture.value]
+        assert record["arn"].endswith(f":layer:{record['layer_name']}:1")
+        assert record["version"] == 1
+        assert record["sha256"] == artifact.sha256
+        assert record["size"] == artifact.zip_path.stat().st_size
+        assert record["collector_version"] == "v0.158.0"
+        assert record["upstream_commit"] == artifact.upstream_commit
+
+
+def test_preview_builds_in_process_and_tolerates_unknown_outputs(tmp_path, base_config):
+    config = {**base_config, "ocelot:public": "true"}
+    builder = FakeBuilder()
+    preview = run_program(config, root=tmp_path, builder=builder, preview=True)
+    assert len(builder.calls) == 1  # the zips (and so their hashes) exist during preview
+    assert preview.output is None  # ARNs are unknown until up
+    assert preview.names(LAYER) == preview.names(COMPONENT)
+    assert len(preview.names(PERMISSION)) == 4
+    up = run_program(config, root=tmp_path, builder=builder)
+    assert _fingerprint(preview) == _fingerprint(up)
+
+
+def test_big_zip_goes_through_a_bucket_per_region(tmp_path, base_config):
+    regions = ["eu-west-1", "us-east-1"]
+    builder = FakeBuilder(sizes={"tracing": DIRECT_UPLOAD_LIMIT})
+    run = run_program({**base_config, "ocelot:regions": regions}, root=tmp_path, builder=builder)
+    assert run.names(BUCKET) == ["ocelot-layers-eu-west-1", "ocelot-layers-us-east-1"]
+    assert run.by_name("ocelot-layers-us-east-1").inputs["region"] == "us-east-1"
+    assert run.names(OBJECT) == [
+        f"{n}-zip" for n in _names(["tracing"], ["amd64", "arm64"], regions)
+    ]
+    artifact = next(a for a in run.result.artifacts if a.distribution == "tracing")
+    assert artifact.zip_path.stat().st_size > DIRECT_UPLOAD_LIMIT
+    name = f"tracing-{artifact.architecture.value}-us-east-1"
+    obj = run.by_name(f"{name}-zip")
+    assert obj.inputs["key"] == f"layers/{artifact.sha256}.zip"
+    assert obj.inputs["bucket"] == "ocelot-layers-us-east-1-0a1b2c3"
+    assert obj.archive_sha256 == artifact.sha256
+    assert obj.inputs["region"] == "us-east-1"
+    layer = run.by_name(name).inputs
+    assert "code" not in layer
+    assert layer["s3Bucket"] == "ocelot-layers-us-east-1-0a1b2c3"
+    assert layer["s3Key"] == obj.inputs["key"]
+    digest = hashlib.sha256(artifact.zip_path.read_bytes()).digest()
+    assert layer["sourceCodeHash"] == base64.b64encode(digest).decode()
+    assert "code" in run.by_name("minimal-amd64-us-east-1").inputs  # small ones stay direct
+
+
+def test_configured_bucket_is_used_instead_of_creating_one(tmp_path, base_config):
+    config = {**base_config, "ocelot:s3Buckets": {"eu-west-1": "acme-layer-uploads"}}
+    builder = FakeBuilder(sizes={"minimal": DIRECT_UPLOAD_LIMIT})
+    run = run_program(config, root=tmp_path, builder=builder)
+    assert run.names(BUCKET) == []
+    assert run.by_name("minimal-arm64-eu-west-1").inputs["s3Bucket"] == "acme-layer-uploads"
+    assert run.by_name("minimal-amd64-eu-west-1").inputs["s3Bucket"] == "acme-layer-uploads"
+    assert "code" in run.by_name("tracing-arm64-eu-west-1").inputs
+
+
+def test_boot_check_runs_by_default_and_a_failure_declares_nothing(tmp_path, base_config):
+    builder = FakeBuilder(broken=frozenset({"tracing"}))
+    with pytest.raises(VerifyError) as caught:
+        run_program(base_config, root=tmp_path, builder=builder)
+    assert builder.calls[-1].verify is True
+    assert "error type: failed to start the collector" in str(caught.value)
+    assert "failed to build pipelines" in caught.value.detail
+    run = run_program({**base_config, "ocelot:verify": "false"}, root=tmp_path, builder=builder)
+    assert builder.calls[-1].verify is False
+    assert len(run.names(LAYER)) == 4
+
+
+def test_failed_build_registers_no_resources(tmp_path, base_config):
+    from pulumi_harness import RecordingMocks
+
+    seen: list[RecordingMocks] = []
+
+    def failing(request, progress=None):
+        raise VerifyError("tracing/arm64: boot check failed: timeout")
+
+    with pytest.raises(VerifyError):
+        run_program(base_config, root=tmp_path, builder=failing, on_mocks=seen.append)
+    assert [r.typ for r in seen[0].resources] == []
+
+
+def test_builder_that_drops_a_layer_is_an_error_not_a_deletion(tmp_path, base_config):
+    def short(request, progress=None):
+        return FakeBuilder()(request, progress)[1:]
+
+    with pytest.raises(RuntimeError, match="no layer for minimal/amd64"):
+        run_program(base_config, root=tmp_path, builder=short)
+
+
+def _fingerprint(run) -> dict[str, tuple]:
+    """Everything that decides whether a LayerVersion is replaced (all inputs are ForceNew)."""
+    return {
+        r.name: (
+            r.inputs["layerName"],
+            r.inputs["description"],
+            r.archive_sha256,
+            tuple(r.inputs["compatibleArchitectures"]),
+            tuple(r.inputs.get("compatibleRuntimes") or ()),
+            r.inputs["licenseInfo"],
+        )
+        for r in run.mocks.of_type(LAYER)
+    }
+
+
+def _changed(before, after) -> list[str]:
+    return sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
+
+
+def test_unchanged_stack_declares_identical_inputs(tmp_path, base_config):
+    first = _fingerprint(run_program(base_config, root=tmp_path, builder=FakeBuilder()))
+    again = _fingerprint(run_program(base_config, root=tmp_path, builder=FakeBuilder()))
+    assert first == again and len(first) == 4
+
+
+def test_new_upstream_ref_replaces_every_layer(tmp_path, base_config):
+    before = _fingerprint(run_program(base_config, root=tmp_path, builder=FakeBuilder()))
+    config = {**base_config, "ocelot:upstreamRef": "v2"}
+    after = _fingerprint(run_program(config, root=tmp_path, builder=FakeBuilder()))
+    assert _changed(before, after) == sorted(before)
+
+
+def test_changed_tags_replace_only_that_distribution(tmp_path, base_config, dist_file):
+    before = _fingerprint(run_program(base_config, root=tmp_path, builder=FakeBuilder()))
+    text = dist_file.read_text().replace(
+        "[receiver.telemetryapi]", "[receiver.telemetryapi, processor.filter]"
+    )
+    dist_file.write_text(text)
+    after = _fingerprint(run_program(base_config, root=tmp_path, builder=FakeBuilder()))
+    assert _changed(before, after) == ["tracing-amd64-eu-west-1", "tracing-arm64-eu-west-1"]
+
+
+def test_adding_an_architecture_only_adds_layers(tmp_path, base_config):
+    config = {**base_config, "ocelot:architectures": ["arm64"]}
+    before = _fingerprint(run_program(config, root=tmp_path, builder=FakeBuilder()))
+    after = _fingerprint(run_program(base_config, root=tmp_path, builder=FakeBuilder()))
+    assert sorted(set(after) - set(before)) == [
+        "minimal-amd64-eu-west-1",
+        "tracing-amd64-eu-west-1",
+    ]
+    assert _changed(before, after) == sorted(set(after) - set(before))
+
+
+def test_new_collector_version_starts_new_layer_names(tmp_path, base_config):
+    before = _fingerprint(run_program(base_config, root=tmp_path, builder=FakeBuilder()))
+    builder = FakeBuilder(collector_version="v0.159.0")
+    after = _fingerprint(run_program(base_config, root=tmp_path, builder=builder))
+    assert {v[0] for v in after.values()} == {
+        f"ocel-{d}-{a}-0_159_0" for d in ("minimal", "tracing") for a in ("amd64", "arm64")
+    }
+    assert not {v[0] for v in before.values()} & {v[0] for v in after.values()}
