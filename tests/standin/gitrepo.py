@@ -6,10 +6,12 @@ git runs with every inherited GIT_* variable and the user's git config removed.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -69,16 +71,20 @@ class StandIn:
 
 def git(args: list[str], cwd: Path, date: str | None = None) -> str:
     """Run git isolated from the user's config and environment; return stripped stdout."""
+    return git_bytes(args, cwd, date).decode().strip()
+
+
+def git_bytes(args: list[str], cwd: Path, date: str | None = None) -> bytes:
+    """Like `git`, but return raw stdout (for `git archive`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(_IDENTITY, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
     if date:
         env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, check=False)
     if proc.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)} failed in {cwd}: {proc.stderr.strip()}")
-    return proc.stdout.strip()
+        stderr = proc.stderr.decode(errors="replace").strip()
+        raise RuntimeError(f"git {' '.join(args)} failed in {cwd}: {stderr}")
+    return proc.stdout
 
 
 def make_standin_upstream(root: Path, *, bare: bool = False) -> StandIn:
@@ -186,9 +192,14 @@ def _scan_components(work: Path) -> list[Component]:
 
 
 def _components_at(repo: Path, ref: str) -> list[Component]:
-    """Components at a git ref of a work tree or bare repository."""
-    listing = git(["ls-tree", "-r", "--name-only", ref, "collector/"], repo).splitlines()
-    return _components(listing, lambda rel: git(["show", f"{ref}:{rel}"], repo))
+    """Components at a git ref of a work tree or bare repository (one `git archive`)."""
+    archive = git_bytes(["archive", "--format=tar", ref, "collector/"], repo)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        files = {
+            m.name: tar.extractfile(m).read().decode()  # type: ignore[union-attr]
+            for m in tar.getmembers() if m.isfile()
+        }
+    return _components(list(files), files.__getitem__)
 
 
 def _components(listing: list[str], read: Callable[[str], str]) -> list[Component]:
