@@ -1,0 +1,92 @@
+"""Build the layers a plan says are missing: one work tree and one overlay per
+distribution, one ``go build`` per architecture, results into the cache."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ocelot_build import gobuild
+from ocelot_build.buildinfo import check_linked, read_build_info, required_modules
+from ocelot_build.cache import LayerEntry, file_sha256
+from ocelot_build.errors import BuildError
+from ocelot_build.overlay import apply_overlay
+from ocelot_build.package import write_layer_zip
+from ocelot_build.pipeline import (
+    Context,
+    check_config_fits,
+    discard,
+    fail_with_context,
+    go_env_for,
+    work_tree,
+)
+from ocelot_build.plan import LayerPlan
+from ocelot_build.progress import Progress
+
+
+def build_distribution(ctx: Context, plans: list[LayerPlan], progress: Progress
+                       ) -> dict[str, LayerEntry]:
+    """Build every plan of one distribution that the cache cannot serve."""
+    dist = plans[0].distribution
+    tree = work_tree(ctx, progress, dist.name)
+    entries: dict[str, LayerEntry] = {}
+    try:
+        if plans[0].overlay.needs_go_mod:
+            names = ", ".join(c.tag.removeprefix("lambdacomponents.")
+                              for c in plans[0].overlay.components) or "go replaces only"
+            with progress.stage(f"{dist.name}: overlay ({names}) + go mod tidy"):
+                _guard(plans[0], lambda: apply_overlay(tree, plans[0].overlay, ctx.go,
+                                                       ctx.go.env(), verbose=ctx.request.verbose))
+        ids: dict[str, dict[str, tuple[str, ...]]] | None = None
+        for plan in plans:
+            with ctx.cache.lock(plan.key):
+                hit = ctx.cache.get(plan.key)
+                if hit is not None:
+                    entries[plan.key] = hit
+                    continue
+                env = go_env_for(ctx, plan)
+                if ids is None:
+                    ids = check_config_fits(ctx, plan, tree, env)
+                entries[plan.key] = _build_one(ctx, plan, tree, env, ids, progress)
+    finally:
+        discard(ctx, tree, progress)
+    return entries
+
+
+def _build_one(ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str],
+               ids: dict[str, dict[str, tuple[str, ...]]], progress: Progress) -> LayerEntry:
+    with tempfile.TemporaryDirectory(prefix="ocelot-out-") as scratch:
+        out = Path(scratch)
+        with progress.stage(f"{plan.label}: go build"):
+            binary = _guard(plan, lambda: gobuild.go_build(
+                tree, out / "extensions", plan.architecture, plan.distribution.tags,
+                ctx.version, ctx.source.commit, ctx.go, env, verbose=ctx.request.verbose))
+        info = read_build_info(binary, ctx.go)
+        components = _guard(plan, lambda: check_linked(
+            info, required_modules(tree, ctx.go), ctx.catalogue.components, plan.intended))
+        with progress.stage(f"{plan.label}: package"):
+            layer = write_layer_zip(binary, plan.config, out / "layer.zip")
+        facts = {
+            "collector_version": ctx.version,
+            "go_version": info.go_version or ctx.go.version,
+            "commit": ctx.source.commit,
+            "build_tags": list(plan.distribution.tags),
+            "components": components,
+            "component_ids": {k: sorted(ids[k][n][0] for n in names if n in ids[k])
+                              for k, names in components.items()},
+            "modules": info.module_list(),
+            "config_sha256": hashlib.sha256(plan.config).hexdigest(),
+            "zip": {"sha256": file_sha256(layer.path), "size": layer.size},
+            "unzipped_size": layer.unzipped_size,
+            "cache_key": plan.key,
+        }
+        return ctx.cache.put(plan.key, layer.path, facts)
+
+
+def _guard(plan: LayerPlan, action: Any) -> Any:
+    try:
+        return action()
+    except BuildError as exc:
+        raise fail_with_context(plan, exc) from None

@@ -1,0 +1,113 @@
+"""What a binary really linked, read from its Go build info (``go version -m``).
+
+Tags say what we asked for; build info says what we got. Comparing the two is how a layer
+proves it has no missing and no stowaway components.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ocelot_build import proc
+from ocelot_build.catalogue import Component, by_kind
+from ocelot_build.errors import BuildError
+from ocelot_build.toolchain import GoToolchain
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    go_version: str
+    main_module: str
+    modules: dict[str, str]  # dependency path → version (after replaces)
+    replaced: dict[str, str]  # dependency path → replacement ("path version" or "./dir")
+    settings: dict[str, str]
+
+    def module_list(self) -> list[dict[str, str]]:
+        out = []
+        for path in sorted(self.modules):
+            row = {"path": path, "version": self.modules[path]}
+            if path in self.replaced:
+                row["replace"] = self.replaced[path]
+            out.append(row)
+        return out
+
+
+def read_build_info(binary: Path, go: GoToolchain) -> BuildInfo:
+    text = proc.run([go.go, "version", "-m", binary], env=go.env())
+    return parse_build_info(text)
+
+
+def parse_build_info(text: str) -> BuildInfo:
+    lines = text.splitlines()
+    go_version = lines[0].rsplit(":", 1)[-1].strip() if lines else ""
+    main, modules, replaced, settings = "", {}, {}, {}
+    last_dep = ""
+    for line in lines[1:]:
+        fields = line.strip().split("\t")
+        kind = fields[0]
+        if kind == "mod":
+            main = fields[1]
+        elif kind == "dep":
+            last_dep = fields[1]
+            modules[last_dep] = fields[2] if len(fields) > 2 else ""
+        elif kind == "=>" and last_dep:
+            replaced[last_dep] = " ".join(f for f in fields[1:3] if f)
+        elif kind == "build" and "=" in fields[1]:
+            key, _, value = fields[1].partition("=")
+            settings[key] = value
+    return BuildInfo(go_version, main, modules, replaced, settings)
+
+
+def module_of(package: str, modules: list[str]) -> str | None:
+    """The longest module path that contains ``package``."""
+    best = None
+    for mod in modules:
+        if (package == mod or package.startswith(mod + "/")) and (
+            best is None or len(mod) > len(best)
+        ):
+            best = mod
+    return best
+
+
+def required_modules(collector_dir: Path, go: GoToolchain) -> list[str]:
+    """Every module the work tree's go.mod requires (tidy lists them whatever the tags)."""
+    data = json.loads(proc.run([go.go, "mod", "edit", "-json"], cwd=collector_dir, env=go.env()))
+    return [r["Path"] for r in data.get("Require") or []]
+
+
+def check_linked(info: BuildInfo, required: list[str],
+                 catalogue_components: dict[str, Component],
+                 intended: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Fail when a component is linked that should not be, or one is missing.
+
+    A component is judged by its factory module (found among go.mod's requirements): in the
+    binary's build info → linked. Where several components share one module (or live in the
+    main module), build info cannot tell them apart and the tag evaluation stands.
+    """
+    candidates = [*required, info.main_module]
+    owner: dict[str, str | None] = {}
+    for tag, comp in catalogue_components.items():
+        mods = {module_of(p, candidates) for p in comp.factory_imports}
+        owner[tag] = mods.pop() if len(mods) == 1 else None
+    counts: dict[str | None, int] = {}
+    for mod in owner.values():
+        counts[mod] = counts.get(mod, 0) + 1
+    wanted = {c.tag for c in catalogue_components.values() if c.name in intended[c.kind]}
+    missing, extra = [], []
+    for tag, mod in owner.items():
+        decidable = mod is not None and mod != info.main_module and counts[mod] == 1
+        if not decidable or not catalogue_components[tag].factory_imports:
+            continue
+        linked = mod in info.modules
+        if tag in wanted and not linked:
+            missing.append(tag)
+        elif linked and tag not in wanted:
+            extra.append(tag)
+    if missing or extra:
+        raise BuildError(
+            "linked components differ from the distribution's intended set: "
+            f"missing {sorted(missing) or 'none'}, unexpected {sorted(extra) or 'none'}"
+        )
+    return by_kind(catalogue_components[t] for t in wanted)

@@ -1,0 +1,138 @@
+"""The ocelot cache: upstream mirrors and content-addressed layers.
+
+Layout under the root (``$OCELOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/ocelot``, else
+``~/.cache/ocelot``)::
+
+    CACHEDIR.TAG
+    repos/<url-hash>/          bare mirror of one upstream repository
+    layers/<key[:2]>/<key>/    layer.zip + build.json, written once, never modified
+    locks/                     one lock file per repository and per layer key
+
+Entries appear by an atomic directory rename, so an interrupted build leaves at most a
+``tmp-*`` directory (swept later), never a half-written entry. A per-key lock makes a second
+concurrent build of the same layer wait and then take the first one's result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by ocelot.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+STALE_TMP_SECONDS = 24 * 3600
+
+
+def cache_root() -> Path:
+    """Where the cache lives, by the documented order of precedence."""
+    explicit = os.environ.get("OCELOT_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg).expanduser() / "ocelot"
+    return Path.home() / ".cache" / "ocelot"
+
+
+def digest(value: Any) -> str:
+    """sha256 of a JSON-serialisable value in canonical form."""
+    blob = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class LayerEntry:
+    """A cached layer: its zip and the build facts recorded when it was made."""
+
+    key: str
+    zip_path: Path
+    facts: dict[str, Any]
+
+
+class Cache:
+    def __init__(self, root: Path | None = None, layers_root: Path | None = None) -> None:
+        self.root = root or cache_root()
+        # --no-cache points layers at a throwaway directory; mirrors stay shared
+        self.layers_root = layers_root or self.root / "layers"
+
+    def ensure(self) -> Path:
+        for sub in ("repos", "layers", "locks"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        tag = self.root / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text(CACHEDIR_TAG)
+        return self.root
+
+    @contextlib.contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """An exclusive inter-process lock, released when the block exits (or we die)."""
+        self.ensure()
+        with (self.root / "locks" / f"{name}.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def repo_dir(self, url: str) -> Path:
+        return self.root / "repos" / hashlib.sha256(url.encode()).hexdigest()[:20]
+
+    def _layer_dir(self, key: str) -> Path:
+        return self.layers_root / key[:2] / key
+
+    def get(self, key: str) -> LayerEntry | None:
+        entry = self._layer_dir(key)
+        facts_path = entry / "build.json"
+        if not facts_path.is_file() or not (entry / "layer.zip").is_file():
+            return None
+        return LayerEntry(key, entry / "layer.zip", json.loads(facts_path.read_text()))
+
+    def put(self, key: str, zip_path: Path, facts: dict[str, Any]) -> LayerEntry:
+        """Move a finished zip into the cache atomically; an existing entry wins."""
+        final = self._layer_dir(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        self._sweep(final.parent)
+        staging = Path(tempfile.mkdtemp(prefix="tmp-", dir=final.parent))
+        try:
+            shutil.copyfile(zip_path, staging / "layer.zip")
+            (staging / "build.json").write_text(json.dumps(facts, indent=2, sort_keys=True))
+            try:
+                os.rename(staging, final)
+            except OSError:  # someone else finished first: keep theirs
+                shutil.rmtree(staging, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        entry = self.get(key)
+        assert entry is not None
+        return entry
+
+    @staticmethod
+    def _sweep(parent: Path) -> None:
+        """Remove staging directories left by builds that were killed long ago."""
+        now = time.time()
+        for stale in parent.glob("tmp-*"):
+            with contextlib.suppress(OSError):
+                if now - stale.stat().st_mtime > STALE_TMP_SECONDS:
+                    shutil.rmtree(stale, ignore_errors=True)

@@ -1,0 +1,125 @@
+"""``python -m ocelot_build``: a thin shell over ``ocelot_build.api``.
+
+Options are parsed and checked into a ``BuildRequest`` before any work; ``main`` is the only
+place that turns ``OcelotError``s into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from ocelot_build import api
+from ocelot_build.errors import OcelotError, ToolMissingError, UsageError
+from ocelot_build.model import Architecture
+from ocelot_build.runtimes import check_layer_name, check_runtimes
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
+        raise UsageError(f"{message} (see python -m ocelot_build --help)")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m ocelot_build",
+                description="Build right-sized OpenTelemetry Collector Lambda layers "
+                            "(and publish them with Pulumi).")
+    p.add_argument("-d", "--distribution", default="default",
+                   help="distribution name(s), comma-separated, or 'all' (default: default)")
+    p.add_argument("-a", "--architecture", default="amd64",
+                   help="amd64, arm64, comma-separated, or 'all' (default: amd64)")
+    p.add_argument("-r", "--upstream-repo", default=api.DEFAULT_UPSTREAM_REPO,
+                   help="owner/name on GitHub, a git URL, or a local path")
+    p.add_argument("-b", "--upstream-ref", default=api.DEFAULT_UPSTREAM_REF,
+                   help="branch, tag, or full/short commit SHA (default: main)")
+    p.add_argument("-l", "--layer-name", default=api.DEFAULT_LAYER_NAME,
+                   help="base layer name (default: ocel)")
+    p.add_argument("-c", "--config", type=Path, default=None,
+                   help="distributions file (default: config/distributions.yaml)")
+    p.add_argument("-o", "--output-dir", type=Path, default=Path("build"),
+                   help="where zips and manifests go (default: build/)")
+    p.add_argument("--runtimes", default="",
+                   help='compatible runtimes, space-separated, e.g. "python3.12 nodejs22.x"')
+    p.add_argument("--skip-publish", action="store_true", help="build only, do not publish")
+    p.add_argument("--stack", default=None, help="Pulumi stack to publish into")
+    p.add_argument("--public", action="store_true", help="publish with a public permission")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--verify", action="store_true",
+                   help="boot each layer against a local Lambda Extensions API before output")
+    p.add_argument("--keep-temp", action="store_true", help="keep and print the work trees")
+    p.add_argument("-j", "--jobs", type=int, default=None,
+                   help="parallel go builds (default: decided from CPUs)")
+    p.add_argument("-v", "--verbose", action="store_true", help="stream git and go output")
+    return p
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(" ", ",").split(",") if part.strip()]
+
+
+def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace]:
+    args = parser().parse_args(argv)
+    archs = _split(args.architecture)
+    architectures = (tuple(Architecture) if archs == ["all"]
+                     else tuple(dict.fromkeys(Architecture.parse(a) for a in archs)))
+    if not architectures:
+        raise UsageError("no architecture given; allowed: amd64, arm64, all")
+    distributions = tuple(dict.fromkeys(_split(args.distribution)))
+    if not distributions:
+        raise UsageError("no distribution given")
+    check_runtimes(args.runtimes.split())
+    check_layer_name(args.layer_name)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.config is not None and not args.config.is_file():
+        raise UsageError(f"distributions file {args.config} does not exist")
+    request = api.BuildRequest(
+        distributions=distributions, architectures=architectures,
+        upstream_repo=args.upstream_repo, upstream_ref=args.upstream_ref,
+        layer_name=args.layer_name, config_path=args.config, output_dir=args.output_dir,
+        use_cache=not args.no_cache, keep_temp=args.keep_temp, verbose=args.verbose,
+        verify=args.verify, jobs=args.jobs,
+    )
+    return request, args
+
+
+def summary(artifacts: list[api.LayerArtifact]) -> str:
+    rows = [("layer", "arch", "zip", "size", "sha256", "cache")]
+    for a in artifacts:
+        rows.append((a.distribution, a.architecture.value, str(a.zip_path),
+                     f"{a.manifest['zip']['size'] / 1e6:.1f} MB", a.sha256[:12],
+                     "hit" if a.cache_hit else "built"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                     for r in rows)
+
+
+def run(argv: list[str]) -> int:
+    request, args = parse_request(argv)
+    if not args.skip_publish and shutil.which("pulumi") is None:
+        raise ToolMissingError("publishing needs the Pulumi CLI, which is not installed: "
+                               "install it (https://www.pulumi.com/docs/install/) or pass "
+                               "--skip-publish to only build")
+    artifacts = api.build_layers(request)
+    print(summary(artifacts))
+    if not args.skip_publish:
+        from ocelot_build.publish import publish_from_cli
+
+        publish_from_cli(artifacts, args)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except OcelotError as exc:
+        print(f"ocelot: error: {exc.message}", file=sys.stderr)
+        if exc.detail:
+            print(exc.detail, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ocelot: interrupted", file=sys.stderr)
+        return 130

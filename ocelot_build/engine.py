@@ -1,0 +1,74 @@
+"""``build_layers``: resolve → plan → build what the cache lacks → write outputs → check."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from ocelot_build.api import BuildRequest, LayerArtifact
+from ocelot_build.budgets import check_budgets
+from ocelot_build.builder import build_distribution
+from ocelot_build.cache import Cache, LayerEntry
+from ocelot_build.errors import VerifyError
+from ocelot_build.outputs import write_artifact, write_json
+from ocelot_build.pipeline import Context, plan_layers, resolve
+from ocelot_build.plan import LayerPlan
+from ocelot_build.progress import Progress
+
+
+def run(request: BuildRequest, callback: Callable[[str], None] | None = None
+        ) -> list[LayerArtifact]:
+    progress = Progress(verbose=request.verbose, callback=callback)
+    ctx, chosen = resolve(request, progress)
+    plans = plan_layers(ctx, chosen)
+    if request.use_cache:
+        return _run_with(ctx, plans, progress)
+    with tempfile.TemporaryDirectory(prefix="ocelot-nocache-") as scratch:
+        uncached = Context(**{**ctx.__dict__, "cache": Cache(ctx.cache.root, Path(scratch))})
+        return _run_with(uncached, plans, progress)
+
+
+def _run_with(ctx: Context, plans: list[LayerPlan], progress: Progress) -> list[LayerArtifact]:
+    entries: dict[str, LayerEntry] = {}
+    hits = set()
+    for plan in plans:
+        entry = ctx.cache.get(plan.key)
+        if entry is not None:
+            entries[plan.key] = entry
+            hits.add(plan.key)
+            progress.say(f"{plan.label}: cache hit {plan.key[:12]}")
+    misses: dict[str, list[LayerPlan]] = {}
+    for plan in plans:
+        if plan.key not in entries:
+            misses.setdefault(plan.distribution.name, []).append(plan)
+    for dist_plans in misses.values():
+        entries.update(build_distribution(ctx, dist_plans, progress))
+    artifacts = [write_artifact(ctx.request, p, ctx.source, entries[p.key], p.key in hits)
+                 for p in plans]
+    for plan, artifact in zip(plans, artifacts, strict=True):
+        _check(ctx, plan, artifact, progress)
+    return artifacts
+
+
+def _check(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Progress) -> None:
+    """Budgets always; the boot check when asked. Failures name the layer and the figures."""
+    init_ms = None
+    if ctx.request.verify:
+        from ocelot_build.verify import verify_layer
+
+        with progress.stage(f"{plan.label}: boot check"):
+            report = verify_layer(artifact.zip_path, architecture=plan.architecture,
+                                  components=artifact.manifest["components"])
+        artifact.manifest["verify"] = report.to_dict()
+        write_json(artifact.manifest_path, artifact.manifest)
+        progress.say(f"{plan.label}: boot check {report.status} {report.reason or ''}".rstrip())
+        if report.status == "failed":
+            raise VerifyError(f"{plan.label}: boot check failed: {report.reason}"
+                              + (f" (error type: {report.error_type})" if report.error_type else ""),
+                              detail="\n".join(report.log_tail))
+        init_ms = report.init_ms if report.status == "passed" else None
+    violations = check_budgets(plan.distribution.budgets, zip_size=artifact.manifest["zip"]["size"],
+                               unzipped_size=artifact.manifest["unzipped_size"], init_ms=init_ms)
+    if violations:
+        raise VerifyError(f"{plan.label}: over budget: {'; '.join(violations)}")

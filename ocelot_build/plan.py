@@ -1,0 +1,93 @@
+"""Plan a build without running it: which layers, from which inputs, under which cache key.
+
+The key covers everything that changes the zip's bytes (upstream commit, tags, arch,
+overlay files and module pins, go replaces, collector config, Go version, build flags, the
+zip format) and nothing that does not (layer name, distribution name, how the ref was
+spelt), so a branch name and its SHA share one cache entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ocelot_build import gobuild, package
+from ocelot_build.cache import digest
+from ocelot_build.config import Distribution
+from ocelot_build.model import Architecture
+from ocelot_build.overlay import OverlayPlan
+from ocelot_build.toolchain import GoToolchain
+from ocelot_build.upstream import UpstreamSource
+
+CACHE_FORMAT = 1
+OTELCOL_REQUIRE = re.compile(r"^\s*(?:require\s+)?go\.opentelemetry\.io/collector/otelcol\s+(v\S+)",
+                             re.MULTILINE)
+GO_DIRECTIVE = re.compile(r"^go\s+(\d+\.\d+(?:\.\d+)?)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    distribution: Distribution
+    architecture: Architecture
+    overlay: OverlayPlan
+    config: bytes
+    intended: dict[str, list[str]]
+    key: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.distribution.name}/{self.architecture.value}"
+
+
+def collector_version(go_mod: str) -> str:
+    match = OTELCOL_REQUIRE.search(go_mod)
+    if not match:
+        raise ValueError("collector/go.mod has no go.opentelemetry.io/collector/otelcol requirement")
+    return match.group(1)
+
+
+def go_directive(go_mod: str) -> str:
+    match = GO_DIRECTIVE.search(go_mod)
+    return match.group(1) if match else "1.21"
+
+
+def tree_digest(root: Path) -> str:
+    """Content hash of a directory (paths and bytes), ignoring VCS data and tests."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(".git/") or rel.endswith("_test.go"):
+            continue
+        h.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def cache_key(source: UpstreamSource, dist: Distribution, arch: Architecture,
+              overlay: OverlayPlan, config: bytes, go: GoToolchain) -> str:
+    version = overlay.collector_version
+    return digest({
+        "format": CACHE_FORMAT,
+        "commit": source.commit,
+        "tags": list(dist.tags),
+        "arch": arch.value,
+        "overlay": [_overlay_inputs(spec_tag, overlay) for spec_tag in
+                    sorted(c.tag for c in overlay.components)],
+        "go_replaces": [list(r) for r in overlay.go_replaces],
+        "config_sha256": hashlib.sha256(config).hexdigest(),
+        "go_version": go.version,
+        "flags": gobuild.build_flags(dist.tags, version, source.commit),
+        "zip": [package.COMPRESS_LEVEL, list(package.FIXED_DATE)],
+    })
+
+
+def _overlay_inputs(tag: str, overlay: OverlayPlan) -> dict[str, object]:
+    spec = next(c for c in overlay.components if c.tag == tag)
+    versions = dict((m.path, v) for m, v in overlay.requirements())
+    return {
+        "tag": tag,
+        "files": {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in spec.files},
+        "modules": [[m.path, versions[m.path], tree_digest(m.local) if m.local else None]
+                    for m in spec.modules],
+    }

@@ -1,0 +1,89 @@
+"""The one way ocelot runs git and go: explicit environment, streamed with -v, failures
+carry the command and the tool's last lines."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ocelot_build.errors import BuildError, ToolMissingError
+
+TAIL_LINES = 30
+
+# Variables that would point git at another repository or index than the one we name.
+_GIT_LEAKS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_COMMON_DIR",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_PREFIX",
+)
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment without variables that redirect git, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_LEAKS}
+    env["GIT_TERMINAL_PROMPT"] = "0"  # never hang on a credentials prompt
+    env["LC_ALL"] = "C"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    argv: Sequence[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    verbose: bool = False,
+    stdin: bytes | None = None,
+) -> str:
+    """Run a command and return its stdout; raise BuildError with its output tail on failure.
+
+    With ``verbose`` the command line and every output line go to stderr as they come,
+    so long ``go`` runs show life. Without it, output is kept and shown only on failure.
+    """
+    args = [str(a) for a in argv]
+    if verbose:
+        print(f"+ {shlex.join(args)}", file=sys.stderr, flush=True)
+    try:
+        proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=dict(env) if env is not None else clean_env(),
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise ToolMissingError(f"{args[0]} not found on PATH; install it and retry") from None
+    out, err = proc.communicate(stdin)
+    stdout = out.decode("utf-8", "replace")
+    stderr = err.decode("utf-8", "replace")
+    if verbose and stderr:
+        sys.stderr.write(stderr)
+    if proc.returncode != 0:
+        tool = Path(args[0]).name
+        raise BuildError(
+            f"{tool} failed (exit {proc.returncode}): {shlex.join(args)}",
+            detail=tail(stderr + stdout),
+        )
+    return stdout
+
+
+def tail(text: str, lines: int = TAIL_LINES) -> str:
+    """The last ``lines`` non-empty lines of a tool's output."""
+    kept: deque[str] = deque(maxlen=lines)
+    for line in text.splitlines():
+        if line.strip():
+            kept.append(line)
+    return "\n".join(kept)
