@@ -148,9 +148,11 @@ def test_go_build_lines_match_the_catalogue(standin: StandIn, ref: str):
         "coldstart"}
 
 
-def test_tree_is_tidy_gofmt_clean_and_verified(standin_worktree: StandIn, go_environment: dict):
+def test_tree_is_tidy_gofmt_clean_and_verified(standin: StandIn, standin_worktree: StandIn,
+                                               go_environment: dict, tmp_path: Path):
     collector = standin_worktree.path / "collector"
-    for module in (collector, collector / "lambdacomponents"):
+    at_tag = clone(standin, tmp_path / "at-tag", ref=standin.tag_name)
+    for module in (collector, collector / "lambdacomponents", at_tag, at_tag / "lambdacomponents"):
         run([GO, "mod", "tidy", "-diff"], module, go_environment)
     assert run([GO, "mod", "verify"], collector, go_environment).stdout.strip() == (
         "all modules verified")
