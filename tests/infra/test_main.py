@@ -1,0 +1,60 @@
+"""``infra/__main__.py`` as Pulumi runs it: config from the engine, errors as RunError."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+
+import pulumi
+import pytest
+from pulumi_harness import LAYER, FakeBuilder, RecordingMocks
+
+from ocelot_build import api
+
+MAIN = Path(__file__).resolve().parents[2] / "infra" / "__main__.py"
+
+
+def _run_main(config: dict, monkeypatch, builder, root: Path) -> RecordingMocks:
+    monkeypatch.setattr(api, "build_layers", builder)
+    # Pulumi.yaml's directory, as the engine reports it (the mocks' own is a placeholder)
+    monkeypatch.setattr(pulumi.runtime, "get_root_directory", lambda: str(root))
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project="ocelot", stack="dev", preview=False)
+    wire = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(wire))  # how the engine passes config
+    pulumi.runtime.set_all_config({})
+
+    @pulumi.runtime.test
+    def program():
+        runpy.run_path(str(MAIN), run_name="__main__")
+
+    program()
+    return mocks
+
+
+def test_main_declares_the_stack_from_engine_config(monkeypatch, base_config, tmp_path):
+    builder = FakeBuilder()
+    mocks = _run_main(base_config, monkeypatch, builder, tmp_path)
+    assert len(mocks.of_type(LAYER)) == 4
+    assert builder.calls[0].output_dir == tmp_path / "build" / "pulumi"
+
+
+def test_main_reports_every_config_error_without_a_traceback(monkeypatch, base_config, tmp_path):
+    bad = {**base_config, "ocelot:architectures": ["sparc"], "ocelot:pubic": "true"}
+    with pytest.raises(pulumi.RunError) as caught:
+        _run_main(bad, monkeypatch, FakeBuilder(), tmp_path)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("ocelot:pubic: unknown key; did you mean ocelot:public?")
+    assert lines[1].startswith("ocelot:architectures: unknown architecture 'sparc'")
+
+
+def test_main_reports_a_failed_boot_check_with_the_collector_lines(
+    monkeypatch, base_config, tmp_path
+):
+    with pytest.raises(pulumi.RunError) as caught:
+        broken = FakeBuilder(broken=frozenset({"minimal"}))
+        _run_main(base_config, monkeypatch, broken, tmp_path)
+    text = str(caught.value)
+    assert "boot check failed" in text and "error type: failed to start the collector" in text
+    assert '{"level":"error","msg":"failed to build pipelines"}' in text

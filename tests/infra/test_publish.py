@@ -1,0 +1,213 @@
+"""The CLI's publish path: config merge, the Automation API seam, and the no-CLI error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from pulumi_harness import LAYER, FakeBuilder, run_program
+
+from ocelot_build import publish
+from ocelot_build.api import BuildRequest
+from ocelot_build.errors import PublishError, ToolMissingError, UsageError
+from ocelot_build.model import Architecture
+
+
+class FakeStack:
+    """A StackDriver whose `up` runs the real program under Pulumi mocks."""
+
+    def __init__(self, config: dict, *, root: Path, builder: FakeBuilder | None = None) -> None:
+        self.values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+        self.root = root
+        self.builder = builder or FakeBuilder()
+        self.calls: list[tuple] = []
+        self.runs: list = []
+
+    def config(self) -> dict[str, str]:
+        return dict(self.values)
+
+    def set_list(self, key, values) -> None:
+        self.calls.append(("set_list", key, list(values)))
+        self.values[key] = json.dumps(list(values))
+
+    def set_text(self, key, value) -> None:
+        self.calls.append(("set_text", key, value))
+        self.values[key] = value
+
+    def up(self, on_output):
+        self.calls.append(("up",))
+        run = run_program(self.values, root=self.root, builder=self.builder)
+        self.runs.append(run)
+        on_output(f"Resources: {len(run.names(LAYER))} layer versions")
+        return {"layers": run.output}
+
+
+def _built(tmp_path, dist_file, dists=("tracing",), arches=(Architecture.ARM64,), **kw):
+    """What the CLI would have built before publishing."""
+    request = BuildRequest(
+        distributions=dists, architectures=arches, config_path=dist_file,
+        output_dir=tmp_path / "cli-build", **kw,
+    )  # fmt: skip
+    return request, FakeBuilder()(request)
+
+
+def _fingerprints(run, prefix: str) -> dict:
+    return {
+        r.name: (r.inputs["layerName"], r.inputs["description"], r.archive_sha256)
+        for r in run.mocks.of_type(LAYER)
+        if r.name.startswith(prefix)
+    }
+
+
+def test_publish_adds_a_layer_without_replacing_the_stack_others(tmp_path, base_config, dist_file):
+    config = {**base_config, "ocelot:distributions": ["minimal"]}
+    before = run_program(config, root=tmp_path, builder=FakeBuilder())
+    stack = FakeStack(config, root=tmp_path)
+    request, artifacts = _built(tmp_path, dist_file)
+    lines: list[str] = []
+    result = publish.publish_layers(
+        artifacts, request=request, stack="dev", work_dir=tmp_path,
+        progress=lines.append, open_stack=lambda name, wd: stack,
+    )  # fmt: skip
+    assert result.config_changes == ("ocelot:distributions += tracing",)
+    assert stack.calls == [("set_list", "ocelot:distributions", ["minimal", "tracing"]), ("up",)]
+    (layer,) = result.layers
+    assert (layer.region, layer.distribution, layer.architecture) == (
+        "eu-west-1",
+        "tracing",
+        "arm64",
+    )
+    assert layer.arn.endswith(":layer:ocel-tracing-arm64-0_158_0:1") and layer.version == 1
+    assert layer.sha256 == artifacts[0].sha256
+    after = stack.runs[-1]
+    assert _fingerprints(after, "minimal-") == _fingerprints(before, "minimal-")
+    assert len(after.names(LAYER)) == 4  # the stack's architectures stay the default both
+    assert lines == ["Resources: 4 layer versions"]
+
+
+def test_fresh_stack_adopts_the_build_settings(tmp_path, dist_file):
+    stack = FakeStack({"aws:region": "us-east-1"}, root=tmp_path)
+    request, artifacts = _built(tmp_path, dist_file, upstream_ref="v2")
+    result = publish.publish_layers(
+        artifacts, request=request, stack="new", work_dir=tmp_path,
+        open_stack=lambda name, wd: stack,
+    )  # fmt: skip
+    assert json.loads(stack.values["ocelot:distributions"]) == ["tracing"]
+    assert json.loads(stack.values["ocelot:architectures"]) == ["arm64"]
+    assert stack.values["ocelot:upstreamRef"] == "v2"
+    assert stack.values["ocelot:configFile"] == "distributions.yaml"  # relative to the project
+    assert "ocelot:upstreamRepo" not in stack.values  # defaults are left alone
+    assert stack.runs[-1].names(LAYER) == ["tracing-arm64-us-east-1"]
+    assert [x.region for x in result.layers] == ["us-east-1"]
+
+
+def test_a_new_architecture_is_added_to_the_stack_list(tmp_path, base_config, dist_file):
+    config = {**base_config, "ocelot:distributions": ["tracing"], "ocelot:architectures": ["amd64"]}
+    stack = FakeStack(config, root=tmp_path)
+    request, artifacts = _built(tmp_path, dist_file)
+    result = publish.publish_layers(
+        artifacts, request=request, stack="dev", work_dir=tmp_path,
+        open_stack=lambda name, wd: stack,
+    )  # fmt: skip
+    assert result.config_changes == ("ocelot:architectures += arm64",)
+    assert json.loads(stack.values["ocelot:architectures"]) == ["amd64", "arm64"]
+
+
+def test_a_different_upstream_ref_is_refused_before_touching_the_stack(
+    tmp_path, base_config, dist_file
+):
+    stack = FakeStack(base_config, root=tmp_path)
+    request, artifacts = _built(tmp_path, dist_file, upstream_ref="v2")
+    with pytest.raises(UsageError) as caught:
+        publish.publish_layers(
+            artifacts, request=request, stack="dev", work_dir=tmp_path,
+            open_stack=lambda name, wd: stack,
+        )  # fmt: skip
+    assert caught.value.exit_code == 2
+    assert "ocelot:upstreamRef='main' but this build used 'v2'" in str(caught.value)
+    assert stack.calls == []
+
+
+def test_published_bytes_must_be_the_ones_built(tmp_path, base_config, dist_file):
+    stack = FakeStack(base_config, root=tmp_path, builder=FakeBuilder(sizes={"tracing": 7}))
+    request, artifacts = _built(tmp_path, dist_file)
+    with pytest.raises(PublishError, match="published tracing/arm64 with sha256"):
+        publish.publish_layers(
+            artifacts, request=request, stack="dev", work_dir=tmp_path,
+            open_stack=lambda name, wd: stack,
+        )  # fmt: skip
+
+
+def test_publishing_needs_a_stack_name(tmp_path, dist_file):
+    request, artifacts = _built(tmp_path, dist_file)
+    with pytest.raises(UsageError, match=r"needs --stack NAME \(or pass --skip-publish\)"):
+        publish.publish_layers(artifacts, request=request, stack=None, work_dir=tmp_path)
+
+
+def test_without_pulumi_cli_exit_2_says_how_to_install_or_skip(tmp_path, dist_file, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    request, artifacts = _built(tmp_path, dist_file)
+    with pytest.raises(ToolMissingError) as caught:
+        publish.publish_layers(artifacts, request=request, stack="dev", work_dir=tmp_path)
+    assert caught.value.exit_code == 2
+    assert str(caught.value) == (
+        "pulumi CLI not found; install it (curl -fsSL https://get.pulumi.com | sh) "
+        "or pass --skip-publish"
+    )
+
+
+class _AutoStack:
+    """Records what the driver asks of ``pulumi.automation.Stack``."""
+
+    name = "dev"
+
+    def __init__(self, config: dict[str, str]) -> None:
+        self.config = {k: SimpleNamespace(value=v) for k, v in config.items()}
+        self.calls: list[tuple] = []
+
+    def get_all_config(self):
+        return self.config
+
+    def remove_config(self, key):
+        self.calls.append(("remove_config", key))
+
+    def set_all_config(self, items, path=False):
+        self.calls.append(("set_all_config", {k: v.value for k, v in items.items()}, path))
+
+    def set_config(self, key, value):
+        self.calls.append(("set_config", key, value.value))
+
+    def up(self, on_output=None):
+        self.calls.append(("up",))
+        return SimpleNamespace(outputs={"layers": SimpleNamespace(value={"eu-west-1": {}})})
+
+
+def test_automation_driver_writes_yaml_lists_by_path():
+    auto = _AutoStack({"ocelot:distributions": '["minimal"]'})
+    driver = publish._AutomationStack(auto)
+    assert driver.config() == {"ocelot:distributions": '["minimal"]'}
+    driver.set_list("ocelot:distributions", ["minimal", "full"])
+    driver.set_list("ocelot:architectures", ["arm64"])
+    driver.set_text("ocelot:upstreamRef", "v2")
+    assert driver.up(print) == {"layers": {"eu-west-1": {}}}
+    assert auto.calls == [
+        ("remove_config", "ocelot:distributions"),
+        (
+            "set_all_config",
+            {"ocelot:distributions[0]": "minimal", "ocelot:distributions[1]": "full"},
+            True,
+        ),
+        ("set_all_config", {"ocelot:architectures[0]": "arm64"}, True),
+        ("set_config", "ocelot:upstreamRef", "v2"),
+        ("up",),
+    ]
+
+
+def test_project_dir_is_found_upwards_or_in_the_checkout(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: ocelot\n")
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    assert publish.find_project_dir(tmp_path / "a" / "b") == tmp_path
+    checkout = Path(publish.__file__).resolve().parent.parent
+    assert publish.find_project_dir(tmp_path.parent) == checkout
