@@ -64,11 +64,12 @@ def _check(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Pro
         write_json(artifact.manifest_path, artifact.manifest)
         progress.say(f"{plan.label}: boot check {report.status} {report.reason or ''}".rstrip())
         if report.status == "failed":
-            raise VerifyError(f"{plan.label}: boot check failed: {report.reason}"
-                              + (f" (error type: {report.error_type})" if report.error_type else ""),
+            error_type = f" (error type: {report.error_type})" if report.error_type else ""
+            raise VerifyError(f"{plan.label}: boot check failed: {report.reason}{error_type}",
                               detail="\n".join(report.log_tail))
         init_ms = report.init_ms if report.status == "passed" else None
-    violations = check_budgets(plan.distribution.budgets, zip_size=artifact.manifest["zip"]["size"],
-                               unzipped_size=artifact.manifest["unzipped_size"], init_ms=init_ms)
+    manifest = artifact.manifest
+    violations = check_budgets(plan.distribution.budgets, zip_size=manifest["zip"]["size"],
+                               unzipped_size=manifest["unzipped_size"], init_ms=init_ms)
     if violations:
         raise VerifyError(f"{plan.label}: over budget: {'; '.join(violations)}")

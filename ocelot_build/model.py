@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Architecture(str, Enum):
+class Architecture(StrEnum):
     """A CPU architecture, spelled the way each tool wants it."""
 
     AMD64 = "amd64"

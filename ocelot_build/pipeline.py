@@ -78,8 +78,9 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
     default_config = (ctx.source.read_file(UPSTREAM_CONFIG) or "").encode()
     plans = []
     for dist in chosen:
+        selected = ctx.catalogue.overlay_selected(dist.tags)
         overlay = OverlayPlan(
-            components=tuple(ctx.registry[c.tag] for c in ctx.catalogue.overlay_selected(dist.tags)),
+            components=tuple(ctx.registry[c.tag] for c in selected),
             collector_version=ctx.version,
             go_replaces=tuple(sorted(ctx.dists.go_replaces.items())),
         )

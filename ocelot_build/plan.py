@@ -44,7 +44,7 @@ class LayerPlan:
 def collector_version(go_mod: str) -> str:
     match = OTELCOL_REQUIRE.search(go_mod)
     if not match:
-        raise ValueError("collector/go.mod has no go.opentelemetry.io/collector/otelcol requirement")
+        raise ValueError("collector/go.mod does not require go.opentelemetry.io/collector/otelcol")
     return match.group(1)
 
 

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 from ocelot_build.errors import UsageError
 
 
 @cache
-def _shapes() -> dict[str, object]:
-    import botocore.session
+def _shapes() -> dict[str, Any]:
+    """The Lambda model's shapes, read with botocore's loader (a full session costs ~1 s)."""
+    from botocore.loaders import Loader
 
-    model = botocore.session.get_session().get_service_model("lambda")
-    return {name: model.shape_for(name) for name in ("Runtime", "LayerName")}
+    return dict(Loader().load_service_model("lambda", "service-2")["shapes"])
 
 
 def allowed_runtimes() -> list[str]:
-    return list(_shapes()["Runtime"].enum)  # type: ignore[attr-defined]
+    return list(_shapes()["Runtime"]["enum"])
 
 
 def check_runtimes(runtimes: list[str]) -> list[str]:
+    if not runtimes:
+        return runtimes
     allowed = allowed_runtimes()
     bad = [r for r in runtimes if r not in allowed]
     if bad:
@@ -39,9 +42,8 @@ def check_runtimes(runtimes: list[str]) -> list[str]:
 def check_layer_name(name: str, longest_suffix: str = "") -> str:
     """The base layer name, checked against AWS's pattern with room for ocelot's suffix."""
     shape = _shapes()["LayerName"]
-    limit = int(shape.metadata.get("max", 140))  # type: ignore[attr-defined]
-    pattern = str(shape.metadata.get("pattern", "[a-zA-Z0-9-_]+"))  # type: ignore[attr-defined]
-    if name.startswith("arn:") or not re.fullmatch(pattern, name):
+    limit = int(shape.get("max", 140))
+    if name.startswith("arn:") or not re.fullmatch(str(shape["pattern"]), name):
         raise UsageError(f"layer name {name!r} may only contain letters, digits, '-' and '_'")
     if len(name + longest_suffix) > limit:
         raise UsageError(f"layer name {name!r} is too long: with the suffix "
