@@ -23,6 +23,7 @@ from ocelot_build import api
 from ocelot_build.config import load_distributions
 from ocelot_build.errors import ConfigError, UsageError
 from ocelot_build.model import Architecture
+from ocelot_build.runtimes import allowed_runtimes
 
 NAMESPACE = "ocelot"
 DEFAULT_CONFIG_FILE = "config/distributions.yaml"
@@ -290,21 +291,13 @@ def _runtimes(reader: _Reader) -> tuple[str, ...]:
         reader.error(
             "runtimes", f"lists {len(names)} runtimes; Lambda allows at most {MAX_RUNTIMES}"
         )
-    allowed = allowed_runtimes()
+    allowed = allowed_runtimes()  # Lambda's names, read from botocore's service model
     for name in names:
         if name not in allowed:
             hint = difflib.get_close_matches(name, sorted(allowed), n=1)
             suffix = f"; did you mean {hint[0]}?" if hint else ""
             reader.error("runtimes", f"unknown Lambda runtime {name!r}{suffix}")
     return tuple(sorted(names))
-
-
-def allowed_runtimes() -> frozenset[str]:
-    """Lambda's runtime identifiers, read from botocore's service model, never typed by hand."""
-    import botocore.session
-
-    model = botocore.session.get_session().get_service_model("lambda")
-    return frozenset(model.shape_for("Runtime").enum)
 
 
 def _config_file(reader: _Reader, root: Path) -> Path | None:

@@ -101,10 +101,16 @@ def publish_layers(
     request: BuildRequest,
     stack: str | None,
     work_dir: Path | None = None,
+    public: bool = False,
+    runtimes: Sequence[str] = (),
     progress: Progress | None = None,
     open_stack: OpenStack | None = None,
 ) -> PublishResult:
-    """Add ``artifacts`` to ``stack`` and run ``pulumi up`` there; return their ARNs."""
+    """Add ``artifacts`` to ``stack`` and run ``pulumi up`` there; return their ARNs.
+
+    ``public`` and ``runtimes`` are stack-wide settings: when given they must match the
+    stack's (a fresh stack adopts them); when not given the stack's own apply.
+    """
     if not stack:
         raise UsageError("publishing needs --stack NAME (or pass --skip-publish)")
     if not artifacts:
@@ -115,6 +121,7 @@ def publish_layers(
     project = work_dir or find_project_dir()
     driver = open_stack(stack, project)
     changes = merge_into_stack(driver, artifacts, request, stack, project)
+    changes += _check_options(driver, stack, public=public, runtimes=runtimes)
     outputs = driver.up(progress or (lambda line: None))
     return PublishResult(stack, collect_published(outputs, artifacts, stack), tuple(changes))
 
@@ -169,6 +176,77 @@ def _adopt_or_check(
         driver.set_text(f"{NS}:{key}", value)
         changes.append(f"{NS}:{key} = {value}")
     return changes
+
+
+def _check_options(
+    driver: StackDriver, stack: str, *, public: bool, runtimes: Sequence[str]
+) -> list[str]:
+    """``--public`` and ``--runtimes`` against the stack's ``ocelot:public``/``runtimes``.
+
+    Both concern every layer of the stack (runtimes even replace them), so an existing stack
+    is never changed from here; only a stack that has no setting yet takes the request's.
+    """
+    config = driver.config()
+    changes = []
+    if public and config.get(f"{NS}:public", "false").strip().lower() != "true":
+        if f"{NS}:public" in config or f"{NS}:organizationId" in config:
+            raise UsageError(
+                f"stack {stack!r} is not public (see {NS}:public, {NS}:organizationId); "
+                f"change that on the stack to share all its layers, or drop --public"
+            )
+        driver.set_text(f"{NS}:public", "true")
+        changes.append(f"{NS}:public = true")
+    have = sorted(_list(config, "runtimes", stack))
+    if runtimes and have != sorted(runtimes):
+        if have:
+            raise UsageError(
+                f"stack {stack!r} declares {NS}:runtimes={have} but --runtimes gave "
+                f"{sorted(runtimes)}; changing them replaces every layer of the stack, so "
+                f"change {NS}:runtimes on the stack or drop --runtimes"
+            )
+        driver.set_list(f"{NS}:runtimes", sorted(runtimes))
+        changes.append(f"{NS}:runtimes = {' '.join(sorted(runtimes))}")
+    return changes
+
+
+def publish_from_cli(
+    artifacts: Sequence[LayerArtifact],
+    args: Any,
+    *,
+    work_dir: Path | None = None,
+    open_stack: OpenStack | None = None,
+) -> PublishResult:
+    """The CLI's publish step: its parsed options in, a table of ARNs on stdout.
+
+    ``args`` is the CLI's argparse namespace (stack, public, runtimes, upstream_*, layer_name,
+    config, output_dir, verbose); Pulumi's own output goes to stderr with ``-v``.
+    """
+    import sys
+
+    request = BuildRequest(
+        distributions=tuple(dict.fromkeys(a.distribution for a in artifacts)),
+        architectures=tuple(dict.fromkeys(a.architecture for a in artifacts)),
+        upstream_repo=args.upstream_repo,
+        upstream_ref=args.upstream_ref,
+        layer_name=args.layer_name,
+        config_path=args.config,
+    )
+    verbose = bool(getattr(args, "verbose", False))
+    result = publish_layers(
+        artifacts,
+        request=request,
+        stack=args.stack,
+        public=bool(args.public),
+        runtimes=tuple(str(args.runtimes or "").split()),
+        progress=(lambda line: print(line, file=sys.stderr)) if verbose else None,
+        work_dir=work_dir,
+        open_stack=open_stack,
+    )
+    for change in result.config_changes:
+        print(f"stack {result.stack}: {change}", file=sys.stderr)
+    for layer in result.layers:
+        print(f"{layer.region}  {layer.distribution}  {layer.architecture}  {layer.arn}")
+    return result
 
 
 def _request_settings(request: BuildRequest, project: Path) -> dict[str, tuple[str, str]]:

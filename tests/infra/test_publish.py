@@ -211,3 +211,67 @@ def test_project_dir_is_found_upwards_or_in_the_checkout(tmp_path):
     assert publish.find_project_dir(tmp_path / "a" / "b") == tmp_path
     checkout = Path(publish.__file__).resolve().parent.parent
     assert publish.find_project_dir(tmp_path.parent) == checkout
+
+
+def test_public_is_adopted_by_a_fresh_stack_and_refused_on_a_private_one(tmp_path, dist_file):
+    request, artifacts = _built(tmp_path, dist_file)
+    fresh = FakeStack({"aws:region": "us-east-1"}, root=tmp_path)
+    result = publish.publish_layers(
+        artifacts, request=request, stack="new", work_dir=tmp_path, public=True,
+        runtimes=("python3.13",), open_stack=lambda name, wd: fresh,
+    )  # fmt: skip
+    assert fresh.values["ocelot:public"] == "true"
+    assert json.loads(fresh.values["ocelot:runtimes"]) == ["python3.13"]
+    assert "ocelot:public = true" in result.config_changes
+    assert (
+        len(fresh.runs[-1].names("aws:lambda/layerVersionPermission:LayerVersionPermission")) == 1
+    )
+    private = FakeStack(
+        {"aws:region": "us-east-1", "ocelot:distributions": ["tracing"], "ocelot:public": "false",
+         "ocelot:configFile": str(dist_file)},
+        root=tmp_path,
+    )  # fmt: skip
+    with pytest.raises(UsageError, match="is not public"):
+        publish.publish_layers(
+            artifacts, request=request, stack="dev", work_dir=tmp_path, public=True,
+            open_stack=lambda name, wd: private,
+        )  # fmt: skip
+    assert ("up",) not in private.calls
+
+
+def test_other_runtimes_than_the_stacks_are_refused(tmp_path, base_config, dist_file):
+    stack = FakeStack({**base_config, "ocelot:runtimes": ["nodejs22.x"]}, root=tmp_path)
+    request, artifacts = _built(tmp_path, dist_file)
+    with pytest.raises(UsageError, match=r"declares ocelot:runtimes=\['nodejs22.x'\]"):
+        publish.publish_layers(
+            artifacts, request=request, stack="dev", work_dir=tmp_path,
+            runtimes=("python3.13",), open_stack=lambda name, wd: stack,
+        )  # fmt: skip
+    assert ("up",) not in stack.calls
+
+
+def test_cli_options_reach_the_stack_and_arns_are_printed(tmp_path, base_config, dist_file, capsys):
+    from ocelot_build import cli
+
+    _, args = cli.parse_request(
+        ["-d", "tracing", "-a", "arm64", "-c", str(dist_file), "--stack", "dev",
+         "-o", str(tmp_path / "cli-build")]
+    )  # fmt: skip
+    _, artifacts = _built(tmp_path, dist_file)
+    stack = FakeStack(base_config, root=tmp_path)
+    result = publish.publish_from_cli(
+        artifacts, args, open_stack=lambda name, wd: stack, work_dir=tmp_path
+    )
+    out = capsys.readouterr()
+    assert out.out.splitlines() == [f"eu-west-1  tracing  arm64  {result.layers[0].arn}"]
+    assert "stack dev: ocelot:distributions" not in out.err  # tracing was already there
+
+
+def test_cli_without_pulumi_exits_2_before_building(monkeypatch, tmp_path, capsys):
+    from ocelot_build import cli
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("ocelot_build.api.build_layers", lambda *a, **k: pytest.fail("built"))
+    assert cli.main(["-d", "minimal", "--stack", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert "--skip-publish" in err and err.count("\n") == 1
