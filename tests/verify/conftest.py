@@ -1,0 +1,144 @@
+"""Fixtures for the boot check: the Go test extension, built here, packed into real zips.
+
+The extension (tests/fixtures/fakeext) is built with the project's pinned Go, offline
+(standard library only), once per (mode, architecture) and session; each broken variant
+is a separate binary, chosen at link time with ``-X main.mode=...``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from standin.goenv import go_binary, go_environ
+
+FAKEEXT_SRC = Path(__file__).parent.parent / "fixtures" / "fakeext"
+HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
+OTHER_ARCH = "arm64" if HOST_ARCH == "amd64" else "amd64"
+ALL_COMPONENTS = {
+    "connector": [],
+    "exporter": ["otlphttp"],
+    "extension": [],
+    "processor": ["batch", "decouple"],
+    "receiver": ["otlp"],
+}
+
+BuildFake = Callable[..., Path]
+MakeLayer = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def build_fakeext(tmp_path_factory: pytest.TempPathFactory, go_build_cache: Path) -> BuildFake:
+    """``build_fakeext(mode="ok", arch=HOST_ARCH) -> Path`` of a static linux binary."""
+    out_dir = tmp_path_factory.mktemp("fakeext-bin")
+    built: dict[tuple[str, str], Path] = {}
+
+    def build(mode: str = "ok", arch: str | None = None) -> Path:
+        arch = arch or HOST_ARCH
+        assert arch, f"unsupported host {platform.machine()}"
+        if (mode, arch) not in built:
+            out = out_dir / f"{mode}-{arch}" / "collector"
+            env = go_environ(out_dir / "goenv", None, gocache=go_build_cache)
+            env.update(GOOS="linux", GOARCH=arch, CGO_ENABLED="0", GOWORK="off")
+            cmd = [
+                str(go_binary()),
+                "build",
+                "-trimpath",
+                "-ldflags",
+                f"-s -w -X main.mode={mode}",
+                "-o",
+                str(out),
+                ".",
+            ]
+            proc = subprocess.run(
+                cmd, cwd=FAKEEXT_SRC, env=env, capture_output=True, text=True, timeout=900
+            )
+            assert proc.returncode == 0, f"go build failed:\n{proc.stderr[-3000:]}"
+            built[(mode, arch)] = out
+        return built[(mode, arch)]
+
+    return build
+
+
+def write_layer(
+    path: Path, binary: Path | None, *, mode: int = 0o755, config: str | None = "receivers: {}\n"
+) -> Path:
+    """A layer zip with upstream's layout: extensions/collector, collector-config/."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("extensions/", "collector-config/"):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.create_system, info.external_attr = 3, (0o40755 << 16) | 0x10
+            zf.writestr(info, b"")
+        if binary is not None:
+            info = zipfile.ZipInfo("extensions/collector", date_time=(1980, 1, 1, 0, 0, 0))
+            info.create_system, info.external_attr = 3, (0o100000 | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, binary.read_bytes())
+        if config is not None:
+            info = zipfile.ZipInfo("collector-config/config.yaml", date_time=(1980, 1, 1, 0, 0, 0))
+            info.create_system, info.external_attr = 3, 0o100644 << 16
+            zf.writestr(info, config)
+    return path
+
+
+@pytest.fixture
+def make_layer(tmp_path: Path, build_fakeext: BuildFake) -> MakeLayer:
+    """``make_layer(mode="ok", arch=None, file_mode=0o755, manifest=None) -> zip path``.
+
+    With ``manifest`` (a components mapping), a manifest JSON is written beside the zip.
+    """
+
+    def make(
+        fake_mode: str = "ok",
+        arch: str | None = None,
+        file_mode: int = 0o755,
+        manifest: dict[str, list[str]] | None = None,
+        name: str = "layer",
+    ) -> Path:
+        zip_path = write_layer(
+            tmp_path / f"{name}.zip", build_fakeext(fake_mode, arch), mode=file_mode
+        )
+        if manifest is not None:
+            data = {"schema": 1, "distribution": "test", "components": manifest, "verify": None}
+            zip_path.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n")
+        return zip_path
+
+    return make
+
+
+def pids_in_log(lines: tuple[str, ...] | list[str]) -> list[int]:
+    """Every pid the fake extension logged (its own, and a child's in hang mode)."""
+    pids = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        pids += [int(rec[k]) for k in ("pid", "child_pid") if k in rec]
+    return pids
+
+
+def still_running(pid: int) -> bool:
+    """True if ``pid`` is a live (not zombie) process started from an unpacked layer."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    state = stat.rsplit(")", 1)[1].split()[0]
+    return state != "Z" and b"ocelot-verify-" in cmdline
+
+
+def qemu_available(arch: str) -> bool:
+    name = {"arm64": "qemu-aarch64", "amd64": "qemu-x86_64"}[arch]
+    return any(
+        os.access(Path(d) / n, os.X_OK)
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        for n in (name + "-static", name)
+    )

@@ -1,0 +1,77 @@
+"""``python -m ocelot_build.verify``: exit codes, one-line errors, manifest update."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ALL_COMPONENTS, OTHER_ARCH, MakeLayer, write_layer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run(
+        [sys.executable, "-m", "ocelot_build.verify", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
+    notzip = tmp_path / "notzip.zip"
+    notzip.write_text("hello")
+    nobin = write_layer(tmp_path / "nobin.zip", None)
+    for arg, words in [
+        (str(tmp_path / "missing.zip"), "does not exist"),
+        (str(notzip), "is not a zip file"),
+        (str(nobin), "has no extensions/collector"),
+    ]:
+        proc = run_cli(arg)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.count("\n") == 1 and words in proc.stderr
+        assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+@pytest.mark.slow
+def test_pass_writes_the_report_into_the_manifest(make_layer: MakeLayer) -> None:
+    zip_path = make_layer(manifest=ALL_COMPONENTS)
+    proc = run_cli(str(zip_path), "--json", "--timeout", "20")
+    assert proc.returncode == 0, proc.stderr
+    printed = json.loads(proc.stdout)
+    assert proc.stderr.startswith("passed\n")
+    manifest = json.loads(zip_path.with_suffix(".json").read_text())
+    assert manifest["verify"] == printed
+    assert manifest["verify"]["signals"] == ["traces", "metrics", "logs"]
+    assert manifest["components"] == ALL_COMPONENTS  # the rest is kept
+
+
+@pytest.mark.slow
+def test_failure_exits_1_with_error_type_and_collector_lines(make_layer: MakeLayer) -> None:
+    proc = run_cli(str(make_layer("init-error")), "--timeout", "20")
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("failed: extension reported /init/error")
+    assert "error type: failed to start the collector: fakeext" in proc.stdout
+    assert '"msg":"Launching OpenTelemetry Lambda extension"' in proc.stdout
+
+
+@pytest.mark.slow
+def test_unrunnable_architecture_is_skipped_with_exit_0(
+    make_layer: MakeLayer, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    proc = run_cli(str(make_layer(arch=OTHER_ARCH)), "-v", path=str(empty))
+    assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    hint = "needs qemu-user-static (apt-get install qemu-user-static)"
+    assert first == f"skipped: {OTHER_ARCH} {hint}"
