@@ -126,14 +126,22 @@ def plan(inputs: RunInputs, project: Path = PROJECT) -> dict[str, list[dict[str,
         _, config = load_run(stack, inputs, project)
         commit = resolve_commit(config)
         stacks.append({"stack": stack, "region": config.regions[0], "commit": commit})
-        config_file = str(config.config_file.relative_to(project)) if config.config_file else ""
+        files = {"config": _relative(config.config_file, project),
+                 "components": _relative(config.components_file, project)}  # fmt: skip
         for dist in config.distributions:
             for arch in config.architectures:
                 job = {"distribution": dist, "architecture": arch.value,
                        "repo": config.upstream_repo, "commit": commit,
-                       "layer-name": config.layer_name, "config": config_file}  # fmt: skip
+                       "layer-name": config.layer_name, **files}  # fmt: skip
                 builds[tuple(job.values())] = job
     return {"matrix": list(builds.values()), "stacks": stacks}
+
+
+def _relative(path: Path | None, project: Path) -> str:
+    """A file for the build job's command line: relative to the checkout, or "" (default)."""
+    if path is None:
+        return ""
+    return str(path.relative_to(project)) if path.is_relative_to(project) else str(path)
 
 
 def apply(stack: str, commit: str, inputs: RunInputs, project: Path = PROJECT) -> Path:

@@ -79,6 +79,7 @@ def build_artifacts(config: StackConfig, builder: Builder, root: Path) -> list[L
         upstream_ref=config.upstream_ref,
         layer_name=config.layer_name,
         config_path=config.config_file,
+        registry_path=config.components_file,
         output_dir=root / "build" / "pulumi",
         use_cache=True,
         verify=config.verify,  # the engine's boot check, budgets included, as in the CLI

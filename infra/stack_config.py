@@ -26,7 +26,6 @@ from ocelot_build.model import Architecture
 from ocelot_build.runtimes import allowed_runtimes
 
 NAMESPACE = "ocelot"
-DEFAULT_CONFIG_FILE = "config/distributions.yaml"
 _REGION_RE = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d+")
 _ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -35,7 +34,7 @@ MAX_RUNTIMES = 15  # Lambda's CompatibleRuntimes limit
 
 KEYS = (
     "distributions", "architectures", "layerName", "upstreamRepo", "upstreamRef", "runtimes",
-    "public", "organizationId", "regions", "configFile", "verify", "s3Buckets",
+    "public", "organizationId", "regions", "configFile", "componentsFile", "verify", "s3Buckets",
 )  # fmt: skip
 
 
@@ -53,6 +52,7 @@ class StackConfig:
     public: bool = False
     organization_id: str | None = None
     config_file: Path | None = None  # None: the project's config/distributions.yaml
+    components_file: Path | None = None  # None: the project's config/components.yaml
     verify: bool = True
     s3_buckets: tuple[tuple[str, str], ...] = field(default=())  # (region, bucket), sorted
 
@@ -122,7 +122,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "runtimes": _runtimes(reader),
         "public": reader.flag("public", False),
         "organization_id": reader.pattern("organizationId", _ORG_RE, None),
-        "config_file": _config_file(reader, root),
+        "config_file": _file(reader, "configFile", root),
+        "components_file": _file(reader, "componentsFile", root),
         "verify": reader.flag("verify", True),
         "s3_buckets": _s3_buckets(reader, regions),
     }
@@ -300,14 +301,14 @@ def _runtimes(reader: _Reader) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _config_file(reader: _Reader, root: Path) -> Path | None:
-    value = reader.get("configFile")
-    if value is None:
+def _file(reader: _Reader, key: str, root: Path) -> Path | None:
+    """An optional file path; relative paths start at the project root (Pulumi.yaml's dir)."""
+    if reader.get(key) is None:
         return None
-    text = reader.text("configFile", DEFAULT_CONFIG_FILE)
+    text = reader.text(key, "")
     path = Path(text) if Path(text).is_absolute() else root / text
-    if not path.is_file():
-        reader.error("configFile", f"{text!r} is not a file (relative paths start at {root})")
+    if text and not path.is_file():
+        reader.error(key, f"{text!r} is not a file (relative paths start at {root})")
     return path
 
 

@@ -38,6 +38,7 @@ PULUMI_MISSING = (
 )
 NS = "ocelot"
 DEFAULT_CONFIG_FILE = "config/distributions.yaml"
+DEFAULT_COMPONENTS = "config/components.yaml"
 Progress = Callable[[str], None]
 
 
@@ -219,7 +220,7 @@ def publish_from_cli(
     """The CLI's publish step: its parsed options in, a table of ARNs on stdout.
 
     ``args`` is the CLI's argparse namespace (stack, public, runtimes, upstream_*, layer_name,
-    config, output_dir, verbose); Pulumi's own output goes to stderr with ``-v``.
+    config, components, verbose); Pulumi's own output goes to stderr with ``-v``.
     """
     import sys
 
@@ -230,6 +231,7 @@ def publish_from_cli(
         upstream_ref=args.upstream_ref,
         layer_name=args.layer_name,
         config_path=args.config,
+        registry_path=getattr(args, "components", None),
     )
     verbose = bool(getattr(args, "verbose", False))
     result = publish_layers(
@@ -251,21 +253,27 @@ def publish_from_cli(
 
 def _request_settings(request: BuildRequest, project: Path) -> dict[str, tuple[str, str]]:
     """key → (the request's value, the stack's default) for the build-deciding keys."""
-    config_file = DEFAULT_CONFIG_FILE
-    if request.config_path is not None:
-        path = request.config_path.resolve()
-        inside = path.is_relative_to(project.resolve())
-        config_file = path.relative_to(project.resolve()).as_posix() if inside else str(path)
     return {
         "upstreamRepo": (request.upstream_repo, api.DEFAULT_UPSTREAM_REPO),
         "upstreamRef": (request.upstream_ref, api.DEFAULT_UPSTREAM_REF),
         "layerName": (request.layer_name, api.DEFAULT_LAYER_NAME),
-        "configFile": (config_file, DEFAULT_CONFIG_FILE),
-    }
+        "configFile": (_project_path(request.config_path, project, DEFAULT_CONFIG_FILE),
+                       DEFAULT_CONFIG_FILE),
+        "componentsFile": (_project_path(request.registry_path, project, DEFAULT_COMPONENTS),
+                           DEFAULT_COMPONENTS),
+    }  # fmt: skip
+
+
+def _project_path(path: Path | None, project: Path, default: str) -> str:
+    """A path as the stack config spells it: relative to the project when inside it."""
+    if path is None:
+        return default
+    resolved, root = path.resolve(), project.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
 
 
 def _same_setting(key: str, left: str, right: str, project: Path) -> bool:
-    if key == "configFile":  # relative to the project; absolute paths stay as they are
+    if key.endswith("File"):  # relative to the project; absolute paths stay as they are
         return (project / left).resolve() == (project / right).resolve()
     return left == right
 

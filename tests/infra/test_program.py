@@ -69,7 +69,16 @@ def test_runtimes_and_layer_name_reach_every_version(tmp_path, base_config):
         "ocelot:runtimes": ["python3.13", "provided.al2023"],
         "ocelot:layerName": "acme-otel",
     }
-    run = run_program(config, root=tmp_path, builder=FakeBuilder())
+    builder = FakeBuilder()
+    run = run_program(config, root=tmp_path, builder=builder)
+    request = builder.calls[0]
+    assert (request.layer_name, request.upstream_ref, request.use_cache) == (
+        "acme-otel",
+        "main",
+        True,
+    )
+    assert request.config_path == Path(base_config["ocelot:configFile"])
+    assert request.registry_path is None  # the project's config/components.yaml
     for record in run.mocks.of_type(LAYER):
         assert record.inputs["compatibleRuntimes"] == ["provided.al2023", "python3.13"]
         assert record.inputs["layerName"].startswith("acme-otel-")

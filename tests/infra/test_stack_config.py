@@ -53,7 +53,9 @@ def test_every_key_is_read(tmp_path, base_config, dist_file):
         "ocelot:verify": "false",
         "ocelot:s3Buckets": {"us-east-1": "acme-layers-use1"},
         "ocelot:configFile": dist_file.name,  # relative to the project root
+        "ocelot:componentsFile": str(tmp_path / "components.yaml"),
     }
+    (tmp_path / "components.yaml").write_text("components: {}\n")
     config = _parse(raw, tmp_path)
     assert config.architectures == (Architecture.AMD64,)
     assert config.layer_name == "acme"
@@ -66,6 +68,7 @@ def test_every_key_is_read(tmp_path, base_config, dist_file):
     assert config.s3_bucket("us-east-1") == "acme-layers-use1"
     assert config.s3_bucket("eu-central-1") is None
     assert config.config_file == tmp_path / dist_file.name
+    assert config.components_file == tmp_path / "components.yaml"
 
 
 def test_cli_style_comma_lists_and_booleans_are_accepted(tmp_path, base_config):
@@ -167,6 +170,11 @@ def test_too_many_runtimes_is_an_error(tmp_path, base_config):
                 "dotnet8", "ruby3.3", "provided.al2", "provided.al2023", "ruby3.4"]  # fmt: skip
     (error,) = _errors({**base_config, "ocelot:runtimes": runtimes}, tmp_path)
     assert error == "ocelot:runtimes: lists 16 runtimes; Lambda allows at most 15"
+
+
+def test_missing_components_file_names_its_key(tmp_path, base_config):
+    (error,) = _errors({**base_config, "ocelot:componentsFile": "c.yaml"}, tmp_path)
+    assert error.startswith("ocelot:componentsFile: 'c.yaml' is not a file")
 
 
 def test_missing_or_broken_distributions_file_names_config_file(tmp_path, base_config):
