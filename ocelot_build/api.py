@@ -24,6 +24,7 @@ class BuildRequest:
     upstream_ref: str = DEFAULT_UPSTREAM_REF
     layer_name: str = DEFAULT_LAYER_NAME
     config_path: Path | None = None  # None: the project's config/distributions.yaml
+    registry_path: Path | None = None  # None: the project's config/components.yaml
     output_dir: Path = Path("build")
     use_cache: bool = True
     keep_temp: bool = False

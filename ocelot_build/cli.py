@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
                    help="base layer name (default: ocel)")
     p.add_argument("-c", "--config", type=Path, default=None,
                    help="distributions file (default: config/distributions.yaml)")
+    p.add_argument("--components", type=Path, default=None,
+                   help="overlay component registry (default: config/components.yaml)")
     p.add_argument("-o", "--output-dir", type=Path, default=Path("build"),
                    help="where zips and manifests go (default: build/)")
     p.add_argument("--runtimes", default="",
@@ -80,6 +82,7 @@ def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace
         distributions=distributions, architectures=architectures,
         upstream_repo=args.upstream_repo, upstream_ref=args.upstream_ref,
         layer_name=args.layer_name, config_path=args.config, output_dir=args.output_dir,
+        registry_path=args.components,
         use_cache=not args.no_cache, keep_temp=args.keep_temp, verbose=args.verbose,
         verify=args.verify, jobs=args.jobs,
     )

@@ -67,6 +67,17 @@ def _types_in(package_dir: Path | None) -> list[str]:
     return []
 
 
+def syntax_problems(config: bytes, where: str) -> list[str]:
+    """Cheap checks done before any build: YAML that parses to a mapping."""
+    try:
+        data = yaml.safe_load(config)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark else ""
+        return [f"{where}: collector config is not valid YAML{line}"]
+    return [] if isinstance(data, dict) else [f"{where}: collector config must be a mapping"]
+
+
 def check_config(config: bytes, ids: dict[str, dict[str, tuple[str, ...]]], where: str) -> None:
     """Raise naming every component the config declares that the layer does not have."""
     try:

@@ -21,7 +21,7 @@ from ocelot_build.errors import BuildError, UsageError
 from ocelot_build.overlay import OverlayPlan
 from ocelot_build.plan import LayerPlan, cache_key, collector_version, go_directive
 from ocelot_build.progress import Progress
-from ocelot_build.registry import ComponentSpec, load_registry
+from ocelot_build.registry import PROJECT_REGISTRY, ComponentSpec, load_registry
 from ocelot_build.toolchain import GoToolchain, find_go
 from ocelot_build.upstream import UpstreamSource, fetch_upstream
 
@@ -44,7 +44,8 @@ class Context:
 
 def resolve(request: BuildRequest, progress: Progress) -> tuple[Context, list[Distribution]]:
     dists = load_distributions(request.config_path)
-    registry = load_registry(dists.components, dists.path.parent)
+    registry = load_registry(dists.components, dists.path.parent,
+                             request.registry_path or PROJECT_REGISTRY)
     chosen = dists.select(list(request.distributions))
     go = find_go()
     cache = Cache()
@@ -73,6 +74,9 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
         if dist.config_file and not dist.config_file.is_file():
             problems.append(f"distribution {dist.name}: config-file {dist.config_file} "
                             "does not exist")
+        elif dist.config_file:
+            problems += collector_config.syntax_problems(dist.config_file.read_bytes(),
+                                                         f"distribution {dist.name}")
     if problems:
         raise UsageError("; ".join(problems))
     default_config = (ctx.source.read_file(UPSTREAM_CONFIG) or "").encode()

@@ -55,6 +55,8 @@ def load_registry(extra: dict[str, Any] | None = None, extra_base: Path | None =
                   path: Path = PROJECT_REGISTRY) -> dict[str, ComponentSpec]:
     """The project registry plus a distributions file's own ``components:`` section."""
     specs: dict[str, ComponentSpec] = {}
+    if path != PROJECT_REGISTRY and not path.is_file():
+        raise ConfigError(f"component registry {path} does not exist")
     if path.is_file():
         data = load_yaml(path, "component registry") or {}
         root = (path.parent / str(data.get("root", "."))).resolve()

@@ -1,0 +1,94 @@
+"""Fixtures for the build engine's tests: distributions files and a request builder.
+
+The engine runs for real (git, go, zip) against the offline stand-in upstream; only the
+distributions file and the overlay registry are the tests' own, so the project's real
+overlay (which needs contrib modules from the network) never enters these builds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ocelot_build.api import BuildRequest, LayerArtifact, build_layers
+from ocelot_build.model import Architecture
+
+MINIMAL_TAGS = ["custom", "receiver.otlp", "processor.batch", "exporter.otlphttp"]
+MINIMAL_CONFIG = """\
+receivers:
+  otlp:
+    protocols:
+      http: {endpoint: "localhost:4318"}
+processors:
+  batch: {}
+exporters:
+  otlphttp: {endpoint: "http://localhost:4319"}
+service:
+  pipelines:
+    traces: {receivers: [otlp], processors: [batch], exporters: [otlphttp]}
+"""
+
+
+def write_dists(path: Path, entries: dict[str, Any], **extra: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({"distributions": entries, **extra}, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def dists_file(tmp_path: Path) -> Path:
+    """default, minimal (with a config that fits it) and a child of minimal."""
+    (tmp_path / "cfg" / "minimal.yaml").parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "cfg" / "minimal.yaml").write_text(MINIMAL_CONFIG)
+    return write_dists(tmp_path / "cfg" / "distributions.yaml", {
+        "default": {"description": "upstream default", "build-tags": []},
+        "minimal": {"description": "small", "build-tags": MINIMAL_TAGS,
+                    "config-file": "minimal.yaml"},
+        "minimal-memlimit": {"description": "minimal + memory limiter", "base": "minimal",
+                             "build-tags": ["processor.memorylimiter"]},
+    })
+
+
+@pytest.fixture
+def empty_registry(tmp_path: Path) -> Path:
+    path = tmp_path / "cfg" / "components.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("components: {}\n")
+    return path
+
+
+@pytest.fixture
+def request_for(standin, dists_file: Path, empty_registry: Path, tmp_path: Path,
+                ocelot_cache: Path) -> Callable[..., BuildRequest]:
+    """A BuildRequest against the stand-in with the test's own config; override any field."""
+    def make(**overrides: Any) -> BuildRequest:
+        fields: dict[str, Any] = {
+            "distributions": ("minimal",),
+            "architectures": (Architecture.AMD64,),
+            "upstream_repo": str(standin.path),
+            "upstream_ref": "main",
+            "config_path": dists_file,
+            "registry_path": empty_registry,
+            "output_dir": tmp_path / "out",
+        }
+        fields.update(overrides)
+        return BuildRequest(**fields)
+    return make
+
+
+def build_one(request: BuildRequest) -> LayerArtifact:
+    artifacts = build_layers(request)
+    assert len(artifacts) == 1
+    return artifacts[0]
+
+
+def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a subprocess, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "ocelot_build", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600, check=False)

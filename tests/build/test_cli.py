@@ -1,0 +1,82 @@
+"""The CLI as a user runs it: bad input is one line, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import run_cli
+
+
+@pytest.fixture
+def base_args(standin, dists_file, empty_registry, tmp_path, ocelot_cache) -> list[str]:
+    return ["-r", str(standin.path), "-c", str(dists_file), "--components",
+            str(empty_registry), "-o", str(tmp_path / "out"), "--skip-publish"]
+
+
+BAD_INPUT = {
+    "distribution": (["-d", "minimall"], "unknown distribution 'minimall' (did you mean: minimal"),
+    "architecture": (["-a", "x86"], "unknown architecture 'x86'; allowed: amd64, arm64"),
+    "runtime": (["--runtimes", "python3.99"], "unknown runtime 'python3.99'; allowed:"),
+    "layer name": (["-l", "bad name!"], "layer name 'bad name!' may only contain"),
+    "long layer name": (["-l", "x" * 141], "too long"),
+    "config path": (["-c", "/nonexistent.yaml"], "distributions file /nonexistent.yaml"),
+    "repo": (["-r", "/nonexistent/repo/path"], "not owner/name, a git URL, or an existing"),
+    "ref": (["-b", "no-such-branch"], "upstream ref 'no-such-branch' not found"),
+    "option": (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    "jobs": (["-j", "0"], "--jobs must be at least 1"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(base_args, tmp_path, case):
+    extra, expected = BAD_INPUT[case]
+    result = run_cli(base_args + extra, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ocelot: error: "), result.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_invalid_collector_config_is_bad_input(base_args, tmp_path, dists_file):
+    broken = dists_file.parent / "broken.yaml"
+    broken.write_text("this: [is not: a collector config\n")
+    dists_file.write_text(dists_file.read_text().replace("minimal.yaml", "broken.yaml"))
+    result = run_cli([*base_args, "-d", "minimal"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "collector config is not valid YAML at line 2" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_failure_is_exit_1_with_the_tools_tail(base_args, tmp_path, dists_file):
+    wrong = dists_file.parent / "wrong.yaml"
+    wrong.write_text("receivers: {otlp: {}}\nexporters: {kafka: {}}\n")
+    dists_file.write_text(dists_file.read_text().replace("minimal.yaml", "wrong.yaml"))
+    result = run_cli([*base_args, "-d", "minimal"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "names components the layer lacks: exporters.kafka" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path / "out").glob("*.zip"))
+
+
+def test_successful_build_prints_a_summary(base_args, tmp_path):
+    result = run_cli([*base_args, "-d", "minimal", "-a", "arm64"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "minimal  arm64" in result.stdout and "built" in result.stdout
+    again = run_cli([*base_args, "-d", "minimal", "-a", "arm64"], cwd=tmp_path)
+    assert "hit" in again.stdout
+    assert (tmp_path / "out" / "ocel-minimal-arm64.zip").is_file()
+
+
+def test_publishing_without_pulumi_says_how_to_install_it(base_args, tmp_path, monkeypatch):
+    if shutil.which("pulumi"):
+        pytest.skip("a Pulumi CLI is installed on this machine")
+    args = [a for a in base_args if a != "--skip-publish"]
+    result = run_cli([*args, "-d", "minimal"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Pulumi CLI" in result.stderr and "--skip-publish" in result.stderr
+    assert not Path(tmp_path / "out").exists()
