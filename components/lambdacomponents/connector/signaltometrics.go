@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/collector/connector"
 )
 
-// init adds the signal-to-metrics connector (YAML id signaltometrics).
+// init adds the signal-to-metrics connector (YAML id signal_to_metrics, alias signaltometrics).
 func init() {
 	Factories = append(Factories, func(extensionId string) connector.Factory {
 		return signaltometricsconnector.NewFactory()
