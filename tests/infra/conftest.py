@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
@@ -28,4 +29,41 @@ def base_config(dist_file: Path) -> dict[str, Any]:
         "aws:region": "eu-west-1",
         "ocelot:distributions": ["minimal", "tracing"],
         "ocelot:configFile": str(dist_file),
+    }
+
+
+MINIMAL_CONFIG = """\
+receivers:
+  otlp:
+    protocols:
+      http: {endpoint: "localhost:4318"}
+processors:
+  batch: {}
+exporters:
+  otlphttp: {endpoint: "http://localhost:4319"}
+service:
+  pipelines:
+    traces: {receivers: [otlp], processors: [batch], exporters: [otlphttp]}
+"""
+
+
+@pytest.fixture
+def standin_stack(tmp_path, standin, ocelot_cache) -> dict:
+    """Stack config building `minimal` from the stand-in, with no overlay components."""
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    (cfg / "minimal.yaml").write_text(MINIMAL_CONFIG)
+    (cfg / "components.yaml").write_text("components: {}\n")
+    tags = ["custom", "receiver.otlp", "processor.batch", "exporter.otlphttp"]
+    entry = {"description": "small", "build-tags": tags, "config-file": "minimal.yaml"}
+    (cfg / "distributions.yaml").write_text(yaml.safe_dump({"distributions": {"minimal": entry}}))
+    return {
+        "ocelot:distributions": ["minimal"],
+        "ocelot:architectures": ["amd64"],
+        "ocelot:regions": ["eu-west-1", "us-east-1"],
+        "ocelot:upstreamRepo": str(standin.path),
+        "ocelot:upstreamRef": standin.main_commit,
+        "ocelot:configFile": "cfg/distributions.yaml",
+        "ocelot:componentsFile": "cfg/components.yaml",
+        "ocelot:verify": "false",
     }

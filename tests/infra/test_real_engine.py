@@ -10,48 +10,11 @@ import hashlib
 import time
 
 import pytest
-import yaml
 from pulumi_harness import LAYER, run_program
 
 from ocelot_build import api
 
 pytestmark = pytest.mark.slow
-
-MINIMAL_CONFIG = """\
-receivers:
-  otlp:
-    protocols:
-      http: {endpoint: "localhost:4318"}
-processors:
-  batch: {}
-exporters:
-  otlphttp: {endpoint: "http://localhost:4319"}
-service:
-  pipelines:
-    traces: {receivers: [otlp], processors: [batch], exporters: [otlphttp]}
-"""
-
-
-@pytest.fixture
-def standin_stack(tmp_path, standin, ocelot_cache) -> dict:
-    """Stack config building `minimal` from the stand-in, with no overlay components."""
-    cfg = tmp_path / "cfg"
-    cfg.mkdir()
-    (cfg / "minimal.yaml").write_text(MINIMAL_CONFIG)
-    (cfg / "components.yaml").write_text("components: {}\n")
-    tags = ["custom", "receiver.otlp", "processor.batch", "exporter.otlphttp"]
-    entry = {"description": "small", "build-tags": tags, "config-file": "minimal.yaml"}
-    (cfg / "distributions.yaml").write_text(yaml.safe_dump({"distributions": {"minimal": entry}}))
-    return {
-        "ocelot:distributions": ["minimal"],
-        "ocelot:architectures": ["amd64"],
-        "ocelot:regions": ["eu-west-1", "us-east-1"],
-        "ocelot:upstreamRepo": str(standin.path),
-        "ocelot:upstreamRef": standin.main_commit,
-        "ocelot:configFile": "cfg/distributions.yaml",
-        "ocelot:componentsFile": "cfg/components.yaml",
-        "ocelot:verify": "false",
-    }
 
 
 def test_real_engine_builds_once_then_previews_from_the_cache(tmp_path, standin, standin_stack):
