@@ -84,7 +84,7 @@ def build_artifacts(config: StackConfig, builder: Builder, root: Path) -> list[L
         use_cache=True,
         verify=config.verify,  # the engine's boot check, budgets included, as in the CLI
     )
-    artifacts = builder(request, pulumi.log.debug)
+    artifacts = builder(request, _progress)
     wanted = {(d, a) for d in config.distributions for a in config.architectures}
     got = {_key(a) for a in artifacts}
     if got != wanted:  # a broken builder must not shrink the stack (that deletes layers)
@@ -144,6 +144,14 @@ def _bucket(config: StackConfig, region: str, result: StackResult) -> pulumi.Inp
             bucket = aws.s3.Bucket(f"ocelot-layers-{region}", region=region)
             result.buckets[region] = bucket.bucket
     return result.buckets[region]
+
+
+def _progress(message: str) -> None:
+    """Engine progress goes to Pulumi's debug log; a skipped boot check is worth a warning."""
+    if "boot check skipped" in message:
+        pulumi.log.warn(message)
+    else:
+        pulumi.log.debug(message)
 
 
 def _key(artifact: LayerArtifact) -> tuple[str, Architecture]:

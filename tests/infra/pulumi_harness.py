@@ -124,6 +124,7 @@ class FakeBuilder:
     sizes: Mapping[str, int] = field(default_factory=dict)  # distribution → payload bytes
     collector_version: str = "v0.158.0"
     broken: frozenset[str] = frozenset()  # distributions whose boot check fails
+    no_qemu: bool = False  # report arm64 boot checks as skipped, as the engine does
     calls: list[BuildRequest] = field(default_factory=list)
 
     def __call__(self, request: BuildRequest, progress: Callable[[str], None] | None = None):
@@ -141,6 +142,13 @@ class FakeBuilder:
         for artifact in artifacts:
             if request.verify and artifact.distribution in self.broken:
                 raise self._boot_failure(artifact)
+            label = f"{artifact.distribution}/{artifact.architecture.value}"
+            if request.verify and self.no_qemu and progress and label.endswith("arm64"):
+                progress(
+                    f"[   0.1s] {label}: boot check skipped no qemu-aarch64 on this amd64 host"
+                )
+            elif progress:
+                progress(f"[   0.1s] {label}: cache hit")
         return artifacts
 
     @staticmethod

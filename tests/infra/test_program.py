@@ -212,6 +212,14 @@ def test_boot_check_runs_by_default_and_a_failure_declares_nothing(tmp_path, bas
     assert len(run.names(LAYER)) == 4
 
 
+def test_skipped_boot_checks_are_warnings_other_progress_is_debug(tmp_path, base_config):
+    run = run_program(base_config, root=tmp_path, builder=FakeBuilder(no_qemu=True))
+    warnings = [line for line in run.logs if line.startswith("warning:")]
+    assert len(warnings) == 2 and all("arm64: boot check skipped no qemu" in w for w in warnings)
+    assert not any("cache hit" in line for line in run.logs)  # debug, below the log level
+    assert len(run.names(LAYER)) == 4
+
+
 def test_failed_build_registers_no_resources(tmp_path, base_config):
     from pulumi_harness import RecordingMocks
 
