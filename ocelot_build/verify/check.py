@@ -190,6 +190,7 @@ def _report(
         unzipped_size=layer.unzipped_size,
         signals=tuple(session.signals_ok),
         error_type=state.error_calls[-1][1] if state.error_calls else None,
+        collector_error=collectorlog.failure(recs),
         exit_code=session.proc.returncode,
         notes=tuple(notes),
         log_tail=session.proc.tail(40),

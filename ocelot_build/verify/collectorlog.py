@@ -14,6 +14,7 @@ from typing import Any
 STARTUP_MSG = "OpenTelemetry Lambda extension startup complete"
 SHUTDOWN_MSG = "Received SHUTDOWN event"
 DONE_MSG = "done"
+START_FAILED_MSG = "Failed to start the extension"
 
 _GO_UNITS = {
     "ns": 1e-6,
@@ -81,3 +82,27 @@ def shutdown_problems(recs: list[dict[str, Any]]) -> list[str]:
     elif done[-1].get("error"):
         problems.append(f"'done' logged an error: {done[-1]['error']}")
     return problems
+
+
+def failure(recs: list[dict[str, Any]]) -> str | None:
+    """The collector's own account of why it failed, as one line, or None.
+
+    Preference: the otelcol start error ("Failed to start the extension"), then a fatal
+    line (register or subscribe failed: exit 1), then the error on "done", then any
+    error-level line. Needed because the start error often cannot reach ``/init/error``:
+    Go refuses header values with newlines, and otelcol config errors have them.
+    """
+
+    def pick(pred: Any) -> str | None:
+        found = [r for r in recs if pred(r) and r.get("error")]
+        if not found:
+            return None
+        text = f"{found[-1].get('msg')}: {found[-1]['error']}"
+        return " ".join(str(text).split())
+
+    return (
+        pick(lambda r: r.get("msg") == START_FAILED_MSG)
+        or pick(lambda r: r.get("level") == "fatal")
+        or pick(lambda r: r.get("msg") == DONE_MSG)
+        or pick(lambda r: r.get("level") == "error")
+    )

@@ -41,6 +41,7 @@ class VerifyReport:
     unzipped_size: int = 0
     signals: tuple[str, ...] = ()
     error_type: str | None = None
+    collector_error: str | None = None  # the collector's own error line from its log
     exit_code: int | None = None
     budget_violations: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -89,6 +90,8 @@ class VerifyReport:
         lines += [f"  over budget: {v}" for v in self.budget_violations]
         if self.error_type:
             lines.append(f"  error type: {self.error_type}")
+        if self.collector_error and self.status == FAILED:
+            lines.append(f"  collector error: {self.collector_error}")
         if self.status == FAILED and self.log_tail:
             lines.append("  collector log (last lines):")
             lines += [f"    {line}" for line in self.log_tail]

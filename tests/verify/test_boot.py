@@ -76,7 +76,25 @@ def test_init_error_fails_with_the_error_type_and_the_collectors_lines(
     assert "/init/error" in report.reason and report.error_type in report.reason
     assert report.init_ms is None  # never became ready
     assert any('"msg":"done"' in line for line in report.log_tail)
+    assert report.collector_error == (
+        "Failed to start the extension: fakeext: cannot start pipelines (mode init-error)"
+    )
     assert "error type: failed to start the collector" in report.summary()
+
+
+def test_start_error_that_never_reached_the_api_is_taken_from_the_log(
+    make_layer: MakeLayer,
+) -> None:
+    report = verify_layer(
+        make_layer("init-error-unreported"), components=ALL_COMPONENTS, timeout=20
+    )
+    assert report.status == "failed"
+    assert report.reason == ("extension exited with code 0 while waiting for the first event/next")
+    assert report.error_type is None  # Go refused the header: it has newlines
+    assert report.collector_error == (
+        'Failed to start the extension: fakeext: bad config: unknown type "debug"'
+    )
+    assert f"collector error: {report.collector_error}" in report.summary()
 
 
 def test_hanging_extension_fails_within_the_timeout_and_leaves_nothing_running(

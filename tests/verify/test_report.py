@@ -54,6 +54,24 @@ def test_shutdown_problems() -> None:
     ]
 
 
+def test_failure_prefers_the_start_error_and_makes_it_one_line() -> None:
+    start_failed = (
+        '{"level":"warn","msg":"Failed to start the extension","error":"failed to get config:'
+        '\\n\\n\'exporters\' unknown type: \\"debug\\""}'
+    )
+    done = '{"level":"info","msg":"done","error":"failed to get config; Post init/error: bad"}'
+    recs = collectorlog.records([STARTUP, start_failed, done])
+    assert collectorlog.failure(recs) == (
+        "Failed to start the extension: failed to get config: 'exporters' unknown type: \"debug\""
+    )
+    fatal = '{"level":"fatal","msg":"Cannot register extension","error":"status 500"}'
+    assert collectorlog.failure(collectorlog.records([fatal])) == (
+        "Cannot register extension: status 500"
+    )
+    assert collectorlog.failure(collectorlog.records([done])).startswith("done: failed to get")
+    assert collectorlog.failure(collectorlog.records([STARTUP, SHUTDOWN, DONE])) is None
+
+
 def _failed() -> VerifyReport:
     return VerifyReport(
         "failed",
