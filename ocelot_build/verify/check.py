@@ -153,6 +153,8 @@ def _boot(
             session.check_exit()
         except StepFailed as exc:
             status, reason = FAILED, exc.reason
+        except OSError as exc:  # exec itself failed: Lambda's Extension.LaunchError
+            status, reason = FAILED, f"cannot start {BINARY}: {exc.strerror or exc}"
         return _report(session, status, reason, layer, arch, bool(prefix))
 
 

@@ -6,6 +6,7 @@ offline).
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from conftest import (
     pids_in_log,
     qemu_available,
     still_running,
+    write_layer,
 )
 
 from ocelot_build.budgets import Budgets
@@ -125,6 +127,14 @@ def test_binary_without_exec_bit_fails_like_lambda(make_layer: MakeLayer) -> Non
     assert report.status == "failed"
     assert "not executable (mode 0644)" in report.reason
     assert "Extension.LaunchError" in report.reason
+
+
+def test_binary_that_cannot_be_executed_fails(tmp_path: Path) -> None:
+    truncated = tmp_path / "truncated"
+    truncated.write_bytes(Path(sys.executable).resolve().read_bytes()[:64])  # header only
+    report = verify_layer(write_layer(tmp_path / "l.zip", truncated), timeout=5)
+    assert report.status == "failed"
+    assert report.reason == "cannot start extensions/collector: Exec format error"
 
 
 def test_declared_architecture_must_match_the_binary(make_layer: MakeLayer) -> None:
