@@ -30,7 +30,7 @@ def build_distribution(ctx: Context, plans: list[LayerPlan], progress: Progress
                        ) -> dict[str, LayerEntry]:
     """Build every plan of one distribution that the cache cannot serve."""
     dist = plans[0].distribution
-    tree = work_tree(ctx, progress, dist.name)
+    tree = work_tree(ctx, progress, dist.name, private=plans[0].overlay.needs_go_mod)
     entries: dict[str, LayerEntry] = {}
     try:
         if plans[0].overlay.needs_go_mod:

@@ -5,6 +5,7 @@ Layout under the root (``$OCELOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/ocelot``, e
 
     CACHEDIR.TAG
     repos/<url-hash>/          bare mirror of one upstream repository
+    trees/<commit>/collector/  the clean upstream tree of one commit, shared by all builds
     layers/<key[:2]>/<key>/    layer.zip + build.json, written once, never modified
     locks/                     one lock file per repository and per layer key
 
@@ -94,6 +95,10 @@ class Cache:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def tree_dir(self, commit: str) -> Path:
+        """A clean, never-modified ``collector/`` tree of one upstream commit."""
+        return self.root / "trees" / commit
 
     def repo_dir(self, url: str) -> Path:
         return self.root / "repos" / hashlib.sha256(url.encode()).hexdigest()[:20]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from ocelot_build.api import BuildRequest, LayerArtifact
@@ -15,6 +16,8 @@ from ocelot_build.outputs import write_artifact, write_json
 from ocelot_build.pipeline import Context, plan_layers, resolve
 from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress
+
+DEFAULT_JOBS = 1  # measured on 2 cores: see docs/benchmarks.md
 
 
 def run(request: BuildRequest, callback: Callable[[str], None] | None = None
@@ -42,13 +45,36 @@ def _run_with(ctx: Context, plans: list[LayerPlan], progress: Progress) -> list[
     for plan in plans:
         if plan.key not in entries:
             misses.setdefault(plan.distribution.name, []).append(plan)
-    for dist_plans in misses.values():
-        entries.update(build_distribution(ctx, dist_plans, progress))
+    entries.update(_build_missing(ctx, list(misses.values()), progress))
     artifacts = [write_artifact(ctx.request, p, ctx.source, entries[p.key], p.key in hits)
                  for p in plans]
     for plan, artifact in zip(plans, artifacts, strict=True):
         _check(ctx, plan, artifact, progress)
     return artifacts
+
+
+def _build_missing(ctx: Context, groups: list[list[LayerPlan]], progress: Progress
+                   ) -> dict[str, LayerEntry]:
+    """Build each distribution's missing layers, ``jobs`` distributions at a time.
+
+    Go already uses every core inside one build; running two builds at once overlaps one's
+    single-threaded link and zip with the other's compile (see docs/benchmarks.md for
+    when that pays on 2 cores). The first failure cancels what has not started.
+    """
+    jobs = max(1, min(ctx.request.jobs or DEFAULT_JOBS, len(groups)))
+    if jobs == 1:
+        return {k: v for g in groups for k, v in build_distribution(ctx, g, progress).items()}
+    entries: dict[str, LayerEntry] = {}
+    with ThreadPoolExecutor(jobs, thread_name_prefix="ocelot-build") as pool:
+        futures = [pool.submit(build_distribution, ctx, g, progress) for g in groups]
+        try:
+            for future in as_completed(futures):
+                entries.update(future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return entries
 
 
 def _check(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Progress) -> None:

@@ -17,7 +17,9 @@ from pathlib import Path
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 BINARY_ENTRY = "extensions/collector"
 CONFIG_ENTRY = "collector-config/config.yaml"
-COMPRESS_LEVEL = 9
+# Level 8 is within 0.1% of level 9 on a collector binary at half its time (measured:
+# 13.88 vs 13.86 MB, 3.4 vs 6.8 s); level 6 is 0.8% bigger.
+COMPRESS_LEVEL = 8
 
 
 @dataclass(frozen=True)

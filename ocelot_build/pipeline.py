@@ -96,18 +96,42 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
     return plans
 
 
-def work_tree(ctx: Context, progress: Progress, label: str) -> Path:
-    """A fresh copy of upstream ``collector/`` in a temporary directory."""
+def clean_tree(ctx: Context, progress: Progress) -> Path:
+    """The commit's ``collector/``, extracted once and shared by every layer of every run.
+
+    Builds that change nothing in the tree (no overlay, no replaces) compile in it
+    directly; the others work on a copy, so the shared tree is never modified.
+    """
+    final = ctx.cache.tree_dir(ctx.source.commit)
+    with ctx.cache.lock(f"tree-{ctx.source.commit}"):
+        if not (final / "collector" / "go.mod").is_file():
+            with progress.stage(f"extract upstream collector/ at {ctx.source.commit[:12]}"):
+                staging = Path(tempfile.mkdtemp(prefix="tmp-", dir=ctx.cache.ensure()))
+                try:
+                    ctx.source.extract("collector", staging)
+                    shutil.rmtree(final, ignore_errors=True)
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                    staging.rename(final)
+                finally:
+                    shutil.rmtree(staging, ignore_errors=True)
+    return final / "collector"
+
+
+def work_tree(ctx: Context, progress: Progress, label: str, private: bool) -> Path:
+    """The shared clean tree, or a private copy of it when the build will modify it."""
+    shared = clean_tree(ctx, progress)
+    if not private:
+        return shared
     root = Path(tempfile.mkdtemp(prefix=f"ocelot-{label}-"))
-    with progress.stage(f"{label}: extract upstream collector/"):
-        return ctx.source.extract("collector", root)
+    shutil.copytree(shared, root / "collector", symlinks=True)
+    return root / "collector"
 
 
 def discard(ctx: Context, tree: Path, progress: Progress) -> None:
     if ctx.request.keep_temp:
         progress.say(f"kept work tree: {tree}")
         print(f"kept work tree: {tree}")
-    else:
+    elif tree != ctx.cache.tree_dir(ctx.source.commit) / "collector":
         shutil.rmtree(tree.parent, ignore_errors=True)
 
 

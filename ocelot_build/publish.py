@@ -1,21 +1,14 @@
 """Publish built layers into a Pulumi stack through the Automation API (the CLI's default).
 
-The stack's Pulumi program (``infra/``) declares one layer per (region, distribution,
-architecture) of its ``ocelot:distributions`` x ``ocelot:architectures``. Publishing a layer
-therefore *adds* its distribution and architecture to those two lists and runs ``pulumi up``:
-the program declares the union, so the stack's other layers are neither replaced nor removed
-(their inputs are unchanged, and a warm cache rebuilds them in well under a second each).
-Adding an architecture adds it for every distribution of the stack, as the lists form a
-product.
+The stack's program (``infra/``) declares ``ocelot:distributions`` x ``ocelot:architectures``
+in each region, so publishing *adds* the built distributions and architectures to those lists
+and runs ``pulumi up``: the program declares the union, and the stack's other layers keep their
+inputs (neither replaced nor removed). Settings that would rebuild every layer (upstream repo
+and ref, layer name, distributions file, component registry, runtimes) must match the stack's;
+a stack without distributions yet adopts the request's. docs/publishing.md has the details.
 
-The layers of one stack all come from one upstream commit, so a request whose upstream repo,
-ref, layer name or distributions file differs from the stack's is refused (exit 2): honouring
-it would rebuild, and so replace, every layer of the stack. A stack without distributions yet
-adopts the request's settings.
-
-Everything that talks to Pulumi sits behind ``StackDriver`` (opened by ``open_stack``), the one
-seam tests replace; ``pulumi.automation`` is imported only there, and only after the CLI has
-been found on PATH.
+``StackDriver`` (opened by ``open_stack``) is the one seam tests replace; ``pulumi.automation``
+is imported only behind it, after the CLI has been found on PATH.
 """
 
 from __future__ import annotations
@@ -309,10 +302,9 @@ def collect_published(
                     f"{record['sha256'][:12]}, not the {artifact.sha256[:12]} built here; "
                     "the upstream ref has probably moved between the two builds"
                 )
+            version = int(record["version"])
             found.append(
-                PublishedLayer(
-                    region, dist, arch, record["arn"], int(record["version"]), record["sha256"]
-                )
+                PublishedLayer(region, dist, arch, record["arn"], version, artifact.sha256)
             )
     return tuple(found)
 

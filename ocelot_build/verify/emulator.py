@@ -115,7 +115,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.split("?")[0] != f"{EXT}/event/next":
             return self._unexpected("no such endpoint")
         api = self.server.api
-        if self.headers.get("Lambda-Extension-Identifier") != api.state.extension_id:
+        ext_id = api.state.extension_id
+        if ext_id is None or self.headers.get("Lambda-Extension-Identifier") != ext_id:
             return self._unexpected("event/next without the registered identifier", 403)
         with api.lock:
             api.state.next_calls.append(time.monotonic())

@@ -182,3 +182,13 @@ def test_environment_go_override_is_used(request_for, monkeypatch):
 
     with pytest.raises(UsageError, match="OCELOT_GO"):
         build_one(request_for())
+
+
+def test_parallel_jobs_build_the_same_bytes_as_serial(request_for, tmp_path, monkeypatch):
+    both = ("minimal", "minimal-memlimit")
+    serial = build_layers(request_for(distributions=both, output_dir=tmp_path / "s",
+                                      use_cache=False, jobs=1))
+    parallel = build_layers(request_for(distributions=both, output_dir=tmp_path / "p",
+                                        use_cache=False, jobs=2))
+    assert [a.sha256 for a in serial] == [a.sha256 for a in parallel]
+    assert [a.distribution for a in parallel] == list(both)  # request order, not finish order
