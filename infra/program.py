@@ -80,7 +80,8 @@ def build_artifacts(config: StackConfig, builder: Builder, root: Path) -> list[L
         layer_name=config.layer_name,
         config_path=config.config_file,
         registry_path=config.components_file,
-        output_dir=root / "build" / "pulumi",
+        # per stack: two stacks updated at once from one checkout must not share zip paths
+        output_dir=root / "build" / "pulumi" / pulumi.get_stack(),
         use_cache=True,
         verify=config.verify,  # the engine's boot check, budgets included, as in the CLI
     )

@@ -12,13 +12,13 @@ no Pulumi runtime; ``load_stack_config`` feeds it the running program's config.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.config_reader import Reader
 from ocelot_build import api
 from ocelot_build.config import load_distributions
 from ocelot_build.errors import ConfigError, UsageError
@@ -105,7 +105,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
 
     Raises StackConfigError listing every problem found.
     """
-    reader = _Reader(raw)
+    reader = Reader(raw, NAMESPACE)
     for key in sorted(k.split(":", 1)[1] for k in raw if k.startswith(f"{NAMESPACE}:")):
         if key not in KEYS:
             hint = difflib.get_close_matches(key, KEYS, n=1)
@@ -135,89 +135,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
     return StackConfig(**values)
 
 
-class _Reader:
-    """Reads one ``ocelot:`` key at a time, decoding JSON and collecting errors."""
-
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        self.raw = raw
-        self.errors: list[str] = []
-
-    def error(self, key: str, problem: str) -> None:
-        self.errors.append(f"{NAMESPACE}:{key}: {problem}")
-
-    def get(self, key: str) -> Any:
-        return self.raw.get(f"{NAMESPACE}:{key}")
-
-    def text(self, key: str, default: str) -> str:
-        value = self.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, str) or not value.strip():
-            self.error(key, f"must be a non-empty string, got {value!r}")
-            return default
-        return value.strip()
-
-    def pattern(self, key: str, regex: re.Pattern[str], default: Any) -> Any:
-        value = self.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, str) or not regex.fullmatch(value.strip()):
-            self.error(key, f"{value!r} does not match {regex.pattern}")
-            return default
-        return value.strip()
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.get(key)
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-            return value.strip().lower() == "true"
-        self.error(key, f"must be true or false, got {value!r}")
-        return default
-
-    def strings(self, key: str) -> list[str] | None:
-        """A list of strings: a YAML list (JSON on the wire), or ``a,b`` from the CLI."""
-        value = self.get(key)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = _decode(value)
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            self.error(key, f"must be a list of non-empty strings, got {value!r}")
-            return None
-        seen = [v.strip() for v in value]
-        for dup in sorted({v for v in seen if seen.count(v) > 1}):
-            self.error(key, f"lists {dup!r} more than once")
-        return seen
-
-    def mapping(self, key: str) -> dict[str, str] | None:
-        value = self.get(key)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = _decode(value)
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
-            self.error(key, f"must be a map of region to bucket name, got {value!r}")
-            return None
-        return value
-
-
-def _decode(text: str) -> Any:
-    """JSON if it is JSON (Pulumi's wire form of YAML lists), else a comma-separated list."""
-    stripped = text.strip()
-    if stripped[:1] in ("[", "{"):
-        try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
-            return text
-    return [part.strip() for part in stripped.split(",") if part.strip()]
-
-
-def _distributions(reader: _Reader) -> tuple[str, ...]:
+def _distributions(reader: Reader) -> tuple[str, ...]:
     names = reader.strings("distributions")
     if names is None and reader.get("distributions") is None:
         reader.error("distributions", "is required: a list of distribution names")
@@ -226,7 +144,7 @@ def _distributions(reader: _Reader) -> tuple[str, ...]:
     return tuple(names or ())
 
 
-def _check_distributions(reader: _Reader, values: dict[str, Any]) -> tuple[str, ...]:
+def _check_distributions(reader: Reader, values: dict[str, Any]) -> tuple[str, ...]:
     """Names must exist in the distributions file; ``all`` means every one, in file order."""
     names = values["distributions"]
     if not names or any(e.startswith(f"{NAMESPACE}:configFile") for e in reader.errors):
@@ -249,7 +167,7 @@ def _check_distributions(reader: _Reader, values: dict[str, Any]) -> tuple[str, 
     return names
 
 
-def _architectures(reader: _Reader) -> tuple[Architecture, ...]:
+def _architectures(reader: Reader) -> tuple[Architecture, ...]:
     names = reader.strings("architectures")
     if names is None:
         return (Architecture.AMD64, Architecture.ARM64)
@@ -270,7 +188,7 @@ def _architectures(reader: _Reader) -> tuple[Architecture, ...]:
     return tuple(parsed)
 
 
-def _regions(reader: _Reader, provider_region: Any) -> tuple[str, ...]:
+def _regions(reader: Reader, provider_region: Any) -> tuple[str, ...]:
     names = reader.strings("regions")
     if names is None and reader.get("regions") is None:
         if isinstance(provider_region, str) and provider_region:
@@ -286,7 +204,7 @@ def _regions(reader: _Reader, provider_region: Any) -> tuple[str, ...]:
     return tuple(names or ())
 
 
-def _runtimes(reader: _Reader) -> tuple[str, ...]:
+def _runtimes(reader: Reader) -> tuple[str, ...]:
     names = reader.strings("runtimes") or []
     if len(names) > MAX_RUNTIMES:
         reader.error(
@@ -301,7 +219,7 @@ def _runtimes(reader: _Reader) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _file(reader: _Reader, key: str, root: Path) -> Path | None:
+def _file(reader: Reader, key: str, root: Path) -> Path | None:
     """An optional file path; relative paths start at the project root (Pulumi.yaml's dir)."""
     if reader.get(key) is None:
         return None
@@ -312,7 +230,7 @@ def _file(reader: _Reader, key: str, root: Path) -> Path | None:
     return path
 
 
-def _s3_buckets(reader: _Reader, regions: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _s3_buckets(reader: Reader, regions: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     buckets = reader.mapping("s3Buckets") or {}
     for region, bucket in sorted(buckets.items()):
         if region not in regions:

@@ -37,7 +37,7 @@ def test_main_declares_the_stack_from_engine_config(monkeypatch, base_config, tm
     builder = FakeBuilder()
     mocks = _run_main(base_config, monkeypatch, builder, tmp_path)
     assert len(mocks.of_type(LAYER)) == 4
-    assert builder.calls[0].output_dir == tmp_path / "build" / "pulumi"
+    assert builder.calls[0].output_dir == tmp_path / "build" / "pulumi" / "dev"
 
 
 def test_main_reports_every_config_error_without_a_traceback(monkeypatch, base_config, tmp_path):
