@@ -191,3 +191,23 @@ def test_structured_values_must_have_the_right_shape(tmp_path, base_config):
     errors = _errors(raw, tmp_path)
     assert errors[0].startswith("ocelot:runtimes: must be a list of non-empty strings")
     assert errors[1].startswith("ocelot:s3Buckets: must be a map of region to bucket name")
+
+
+def test_raw_config_merges_the_engine_environment_and_old_key_spellings(monkeypatch):
+    import pulumi
+
+    from infra.stack_config import raw_config
+
+    monkeypatch.setenv(
+        "PULUMI_CONFIG",
+        json.dumps({"ocelot:config:layerName": "old", "ocelot:distributions": '["minimal"]'}),
+    )
+    pulumi.runtime.set_all_config({"ocelot:public": "true"})
+    try:
+        assert raw_config() == {
+            "ocelot:layerName": "old",
+            "ocelot:distributions": '["minimal"]',
+            "ocelot:public": "true",
+        }
+    finally:
+        pulumi.runtime.set_all_config({})
