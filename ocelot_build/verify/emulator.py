@@ -92,6 +92,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like Lambda; every reply has Content-Length
+    # Headers and body go out as two writes; with Nagle on, the second waits for the
+    # client's delayed ACK (~40 ms), which would be counted as the collector's init time.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the report tells

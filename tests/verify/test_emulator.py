@@ -92,6 +92,8 @@ def test_event_next_long_polls_until_an_event_is_pushed() -> None:
 
 def test_event_next_needs_the_registered_identifier() -> None:
     with ExtensionsApi() as api:
+        status, _, _ = call(api, "GET", "/2020-01-01/extension/event/next")  # not registered
+        assert status == 403
         register(api)
         status, _, body = call(
             api,
