@@ -1,0 +1,238 @@
+"""Benchmark: ocelot's matrix build against the reference tool's clone-per-layer recipe.
+
+Scenarios, run on the same machine in one invocation:
+
+  (a) ``python -m ocelot_build`` for the whole matrix, empty ocelot cache and empty Go build
+      cache, warm Go module cache;
+  (b) the same command again (every layer a cache hit);
+  (c) per layer, what the reference tool did: a fresh shallow clone, overlay wrappers
+      copied in, ``go mod edit -require`` + ``go mod tidy``, ``make package`` with GOARCH and
+      BUILDTAGS, and a fresh Go build cache (its CI kept none).
+
+Each scenario reports wall time, CPU time (user + system of every child process) and the
+peak RSS of the largest child. With no ``--upstream`` it builds against the offline test
+stand-in; give a path or URL of opentelemetry-lambda to measure the real thing.
+
+    uv run python bench/matrix.py                                  # stand-in, quick
+    uv run python bench/matrix.py --upstream PATH --config FILE    # a real upstream
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from ocelot_build.catalogue import PLATFORM  # noqa: E402
+from ocelot_build.config import load_distributions  # noqa: E402
+from ocelot_build.gobuildexpr import satisfied  # noqa: E402
+from ocelot_build.registry import PROJECT_REGISTRY, load_registry  # noqa: E402
+from ocelot_build.toolchain import find_go  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Figures:
+    label: str
+    layers: int
+    wall: float
+    cpu: float
+    peak_mb: float
+
+
+class Usage:
+    """CPU and peak RSS of the commands run while measuring, from each one's wait4()."""
+
+    cpu = 0.0
+    peak_kb = 0
+
+
+def measure(label: str, layers: int, action) -> Figures:
+    """Run ``action`` (which only runs commands through ``run``) and measure it."""
+    Usage.cpu, Usage.peak_kb = 0.0, 0
+    start = time.monotonic()
+    action()
+    wall = time.monotonic() - start
+    return Figures(label, layers, wall, Usage.cpu, Usage.peak_kb / 1024)
+
+
+def run(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+    """Run one command; its rusage (with its waited-for descendants) goes into Usage."""
+    with tempfile.TemporaryFile() as log:
+        child = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        Usage.cpu += usage.ru_utime + usage.ru_stime
+        Usage.peak_kb = max(Usage.peak_kb, usage.ru_maxrss)
+        if child.returncode != 0:
+            log.seek(0)
+            tail = "\n".join(log.read().decode(errors="replace").strip().splitlines()[-25:])
+            raise SystemExit(f"bench: command failed ({child.returncode}): "
+                             f"{' '.join(argv)}\n{tail}")
+
+
+def ocelot_matrix(args: argparse.Namespace, work: Path, env: dict[str, str], jobs: int
+                  ) -> list[str]:
+    return [sys.executable, "-m", "ocelot_build", "-d", ",".join(args.dists),
+            "-a", ",".join(args.archs), "-r", args.upstream, "-b", args.ref, "--skip-publish",
+            "-c", str(args.config), "--components", str(args.components),
+            "-o", str(work / "out"), "-j", str(jobs)]
+
+
+def baseline_layer(args: argparse.Namespace, dist_name: str, arch: str, work: Path,
+                   env: dict[str, str]) -> None:
+    """One layer the way the reference tool built it (see docs/benchmarks.md)."""
+    dists = load_distributions(args.config)
+    dist = dists.distributions[dist_name]
+    registry = load_registry(dists.components, dists.path.parent, args.components)
+    clone = work / f"clone-{dist_name}-{arch}"
+    url = args.upstream if "://" in args.upstream else Path(args.upstream).resolve().as_uri()
+    run(["git", "clone", "--quiet", "--depth", "1", "--branch", args.ref, url, str(clone)], env)
+    collector = clone / "collector"
+    active = frozenset(dist.tags) | PLATFORM
+    chosen = [s for s in registry.values() if any(
+        satisfied(line, active) for line in s.build_lines().values())]
+    edits = []
+    for spec in chosen:
+        for wrapper in spec.files:
+            shutil.copy(wrapper, collector / "lambdacomponents" / spec.kind / wrapper.name)
+        for mod in spec.modules:
+            if mod.local:
+                edits += [f"-require={mod.path}@v0.0.0-00010101000000-000000000000",
+                          f"-replace={mod.path}={mod.local}"]
+            else:
+                edits.append(f"-require={mod.path}@{mod.version or args.version}")
+    edits += [f"-replace={old}={new}" for old, new in dists.go_replaces.items()]
+    if edits:
+        run([args.go, "mod", "edit", *edits], env, collector)
+        run([args.go, "mod", "tidy"], env, collector)
+    if dist.config_file:
+        shutil.copy(dist.config_file, collector / "config.yaml")
+    layer_env = {**env, "GOARCH": arch, "BUILDTAGS": ",".join(dist.tags),
+                 "GOCACHE": str(work / f"gocache-{dist_name}-{arch}")}
+    run(["make", "package"], layer_env, collector)
+    shutil.rmtree(clone, ignore_errors=True)
+    shutil.rmtree(layer_env["GOCACHE"], ignore_errors=True)
+
+
+def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figures]:
+    n = len(args.dists) * len(args.archs)
+    results = []
+    for jobs in args.jobs:
+        with tempfile.TemporaryDirectory(prefix="ocelot-bench-") as tmp:
+            work = Path(tmp)
+            env = {**base_env, "OCELOT_CACHE_DIR": str(work / "cache"),
+                   "GOCACHE": str(work / "gocache")}
+            cmd = ocelot_matrix(args, work, env, jobs)
+            results.append(measure(f"(a) ocelot, empty caches, -j{jobs}", n,
+                                   lambda: run(cmd, env)))  # noqa: B023
+            if jobs == args.jobs[0]:
+                results.append(measure("(b) ocelot, all cache hits", n, lambda: run(cmd, env)))  # noqa: B023
+    if not args.skip_baseline:
+        with tempfile.TemporaryDirectory(prefix="ocelot-bench-base-") as tmp:
+            work = Path(tmp)
+            layers = [(d, a) for d in args.dists for a in args.archs]
+            results.append(measure("(c) clone-per-layer baseline", n, lambda: [
+                baseline_layer(args, d, a, work, base_env) for d, a in layers]))
+    return results
+
+
+def table(results: list[Figures]) -> str:
+    baseline = next((r for r in results if r.label.startswith("(c)")), None)
+    rows = ["| scenario | layers | wall s | s/layer | CPU s | peak RSS MB | wall vs (c) |",
+            "|---|---|---|---|---|---|---|"]
+    for r in results:
+        ratio = f"{r.wall / baseline.wall:.2f}" if baseline else "n/a"
+        rows.append(f"| {r.label} | {r.layers} | {r.wall:.1f} | {r.wall / r.layers:.2f} | "
+                    f"{r.cpu:.1f} | {r.peak_mb:.0f} | {ratio} |")
+    return "\n".join(rows)
+
+
+def standin_upstream(work: Path) -> tuple[str, Path, Path]:
+    """Create the offline stand-in and a distributions file for it."""
+    from build.conftest import MINIMAL_CONFIG, MINIMAL_TAGS, write_dists
+    from standin import make_standin_upstream
+
+    repo = make_standin_upstream(work / "standin", bare=True)
+    (work / "minimal.yaml").write_text(MINIMAL_CONFIG)
+    config = write_dists(work / "distributions.yaml", {
+        "default": {"description": "upstream default", "build-tags": []},
+        "minimal": {"description": "m", "build-tags": MINIMAL_TAGS,
+                    "config-file": "minimal.yaml"},
+        "minimal-memlimit": {"description": "m", "base": "minimal",
+                             "build-tags": ["processor.memorylimiter"]},
+    })
+    registry = work / "components.yaml"
+    registry.write_text("components: {}\n")
+    return str(repo.path), config, registry
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--upstream", help="opentelemetry-lambda path or URL (default: stand-in)")
+    p.add_argument("--ref", default="main")
+    p.add_argument("--config", type=Path, help="distributions file")
+    p.add_argument("--components", type=Path, default=PROJECT_REGISTRY)
+    p.add_argument("-d", "--distributions", default="all",
+                   help="comma-separated distributions, or all")
+    p.add_argument("-a", "--architectures", default="amd64,arm64")
+    p.add_argument("-j", "--jobs", default="1", help="comma-separated -j values for (a)")
+    p.add_argument("--skip-baseline", action="store_true")
+    p.add_argument("--markdown", type=Path, help="also write the table to this file")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OCELOT_")}
+    go = find_go()
+    env.update(go.env())
+    env["PATH"] = f"{go.go.parent}{os.pathsep}{env.get('PATH', '')}"
+    with tempfile.TemporaryDirectory(prefix="ocelot-bench-up-") as tmp:
+        if args.upstream is None:
+            args.upstream, args.config, args.components = standin_upstream(Path(tmp))
+            env.update({"GOPROXY": "off", "GOFLAGS": "-mod=mod"})
+        args.config = args.config or ROOT / "config" / "distributions.yaml"
+        names = list(load_distributions(args.config).distributions)
+        args.dists = names if args.distributions == "all" else args.distributions.split(",")
+        args.archs = args.architectures.split(",")
+        args.jobs = [int(j) for j in args.jobs.split(",")]
+        args.go = str(go.go)
+        args.version = _collector_version(args)
+        results = scenarios(args, env)
+    header = (f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+              f"{_mem_gb():.0f} GB; Go {go.version}; upstream {args.upstream} @ {args.ref}; "
+              f"{time.strftime('%Y-%m-%d')}")
+    text = f"{header}\n\n{table(results)}\n"
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text)
+    return 0
+
+
+def _collector_version(args: argparse.Namespace) -> str:
+    from ocelot_build.cache import Cache
+    from ocelot_build.plan import collector_version
+    from ocelot_build.upstream import fetch_upstream
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = fetch_upstream(args.upstream, args.ref, Cache(Path(tmp)))
+        return collector_version(source.read_file("collector/go.mod") or "")
+
+
+def _mem_gb() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""The benchmark script runs from the README on the stand-in and prints its table."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_prints_all_three_scenarios_with_figures(tmp_path):
+    out = tmp_path / "bench.md"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "matrix.py"), "-d", "minimal", "-a", "amd64",
+         "--markdown", str(out)],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| (")]
+    assert [r.split("|")[1].strip()[:3] for r in rows] == ["(a)", "(b)", "(c)"]
+    for row in rows:
+        wall = float(row.split("|")[3])
+        assert wall > 0
+    baseline_ratio = rows[2].split("|")[7].strip()
+    assert baseline_ratio == "1.00"
+    assert re.search(r"Go go1\.\d+", result.stdout)
+    assert out.read_text() in result.stdout + "\n"
