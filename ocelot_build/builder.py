@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ def build_distribution(ctx: Context, plans: list[LayerPlan], progress: Progress
 
 def _build_one(ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str],
                ids: dict[str, dict[str, tuple[str, ...]]], progress: Progress) -> LayerEntry:
+    began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ocelot-out-") as scratch:
         out = Path(scratch)
         with progress.stage(f"{plan.label}: go build"):
@@ -81,6 +83,7 @@ def _build_one(ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str],
             "zip": {"sha256": file_sha256(layer.path), "size": layer.size},
             "unzipped_size": layer.unzipped_size,
             "cache_key": plan.key,
+            "build_seconds": round(time.monotonic() - began, 1),
         }
         return ctx.cache.put(plan.key, layer.path, facts)
 

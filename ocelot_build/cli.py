@@ -90,11 +90,13 @@ def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace
 
 
 def summary(artifacts: list[api.LayerArtifact]) -> str:
-    rows = [("layer", "arch", "zip", "size", "sha256", "cache")]
+    rows = [("layer", "arch", "zip", "size", "unzipped", "sha256", "cache")]
     for a in artifacts:
+        m = a.manifest
+        built = f"built in {m['build_seconds']:.0f}s" if m.get("build_seconds") else "built"
         rows.append((a.distribution, a.architecture.value, str(a.zip_path),
-                     f"{a.manifest['zip']['size'] / 1e6:.1f} MB", a.sha256[:12],
-                     "hit" if a.cache_hit else "built"))
+                     f"{m['zip']['size'] / 1e6:.1f} MB", f"{m['unzipped_size'] / 1e6:.1f} MB",
+                     a.sha256[:12], "hit" if a.cache_hit else built))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                      for r in rows)

@@ -43,6 +43,7 @@ def compose_manifest(request: BuildRequest, plan: LayerPlan, source: UpstreamSou
         "zip": {"file": zip_name, **facts["zip"]},
         "unzipped_size": facts["unzipped_size"],
         "cache_key": facts["cache_key"],
+        "build_seconds": facts.get("build_seconds"),
         "verify": None,
     }
 
