@@ -54,7 +54,10 @@ class ExtensionsApi:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.api = self
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="verify-extensions-api", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # shutdown() waits up to one interval
+            name="verify-extensions-api",
+            daemon=True,
         )
 
     @property

@@ -42,7 +42,10 @@ class OtlpSink:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.sink = self
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="verify-otlp-sink", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # shutdown() waits up to one interval
+            name="verify-otlp-sink",
+            daemon=True,
         )
 
     @property
