@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ocelot_build.errors import UsageError
+from ocelot_build.errors import UsageError, VerifyError
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
@@ -57,6 +57,17 @@ class VerifyReport:
             return self
         reason = self.reason if self.status == FAILED else "over budget: " + "; ".join(violations)
         return replace(self, status=FAILED, reason=reason, budget_violations=tuple(violations))
+
+    def raise_if_failed(self, what: str) -> None:
+        """Raise VerifyError (exit 1) for a failed report: the reason as the message, and
+        the error type, the collector's own error line and its last log lines as detail."""
+        if self.status != FAILED:
+            return
+        detail = [f"error type: {self.error_type}"] if self.error_type else []
+        if self.collector_error:
+            detail.append(f"collector error: {self.collector_error}")
+        detail += list(self.log_tail)
+        raise VerifyError(f"{what}: boot check failed: {self.reason}", detail="\n".join(detail))
 
     def to_dict(self) -> dict[str, Any]:
         """The manifest's ``verify`` field; the log tail is kept only for a failure."""

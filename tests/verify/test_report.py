@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ocelot_build.errors import UsageError
+from ocelot_build.errors import UsageError, VerifyError
 from ocelot_build.verify import collectorlog
 from ocelot_build.verify.report import VerifyReport, read_manifest, write_report_to_manifest
 
@@ -127,3 +127,19 @@ def test_unreadable_manifest_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="is not valid JSON"):
         read_manifest(zip_path)
     assert read_manifest(tmp_path / "other.zip") is None
+
+
+def test_raise_if_failed_carries_the_collectors_lines() -> None:
+    VerifyReport("passed", "", "amd64").raise_if_failed("ocel-minimal-amd64")
+    VerifyReport("skipped", "no qemu", "arm64").raise_if_failed("ocel-minimal-arm64")
+    with pytest.raises(VerifyError) as err:
+        _failed().raise_if_failed("ocel-minimal-amd64")
+    assert str(err.value) == (
+        "ocel-minimal-amd64: boot check failed: extension reported /init/error: boom"
+    )
+    assert err.value.detail.splitlines() == [
+        "error type: failed to start the collector: boom",
+        "line 1",
+        "line 2",
+    ]
+    assert err.value.exit_code == 1
