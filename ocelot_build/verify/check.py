@@ -89,16 +89,16 @@ def _check(
 ) -> VerifyReport:
     sizes = {"zip_size": layer.zip_size, "unzipped_size": layer.unzipped_size}
     declared_name = declared.value if declared else None
+    arch = elf_architecture(layer.binary)
     mode = layer.binary.stat().st_mode & 0o777
     if not mode & 0o111:
         return VerifyReport(
             FAILED,
             f"{BINARY} is not executable (mode {mode:04o}); Lambda would "
             "fail with Extension.LaunchError: zip it with mode 0755",
-            declared_name,
+            arch.value if arch else declared_name,
             **sizes,
         )
-    arch = elf_architecture(layer.binary)
     if arch is None:
         return VerifyReport(
             FAILED,

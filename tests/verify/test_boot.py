@@ -126,6 +126,7 @@ def test_binary_without_exec_bit_fails_like_lambda(make_layer: MakeLayer) -> Non
     report = verify_layer(make_layer(file_mode=0o644), timeout=5)
     assert report.status == "failed"
     assert "not executable (mode 0644)" in report.reason
+    assert report.architecture == HOST_ARCH  # still read from the ELF header
     assert "Extension.LaunchError" in report.reason
 
 
