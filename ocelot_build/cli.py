@@ -128,3 +128,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ocelot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. piped into head: not an error worth a traceback
+        sys.stderr.close()
+        return 0
