@@ -30,6 +30,7 @@ def test_minimal_layer_has_upstream_layout_and_exact_entries(request_for):
         assert all(i.create_system == 3 and i.extra == b"" for i in infos)
         assert b"otlphttp" in zf.read("collector-config/config.yaml")
     assert artifact.zip_path.name == "ocel-minimal-amd64.zip"
+    assert artifact.zip_path.stat().st_mode & 0o777 == 0o644
     assert artifact.manifest_path.name == "ocel-minimal-amd64.json"
 
 
@@ -192,3 +193,15 @@ def test_parallel_jobs_build_the_same_bytes_as_serial(request_for, tmp_path, mon
                                         use_cache=False, jobs=2))
     assert [a.sha256 for a in serial] == [a.sha256 for a in parallel]
     assert [a.distribution for a in parallel] == list(both)  # request order, not finish order
+
+
+def test_verify_fails_a_layer_that_does_not_speak_the_extensions_api(request_for):
+    """The stand-in binary prints JSON and exits: --verify must refuse it, in the manifest too."""
+    from ocelot_build.errors import VerifyError
+
+    request = request_for(verify=True)
+    with pytest.raises(VerifyError, match="minimal/amd64: boot check failed"):
+        build_layers(request)
+    manifest = json.loads((request.output_dir / "ocel-minimal-amd64.json").read_text())
+    assert manifest["verify"]["status"] == "failed"
+    assert manifest["verify"]["reason"]
