@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.budgets import check_budgets
 from ocelot_build.builder import build_distribution
-from ocelot_build.cache import Cache, LayerEntry
+from ocelot_build.cache import Cache, LayerEntry, digest
 from ocelot_build.errors import VerifyError
 from ocelot_build.outputs import write_artifact, write_json
 from ocelot_build.pipeline import Context, plan_layers, resolve
 from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress
 
+VERIFY_CACHE_FORMAT = 1
 DEFAULT_JOBS = 1  # measured on 2 cores: see docs/benchmarks.md
 
 
@@ -53,6 +56,33 @@ def _run_with(ctx: Context, plans: list[LayerPlan], progress: Progress) -> list[
     return artifacts
 
 
+def _boot_check(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Progress
+                ) -> dict[str, Any]:
+    """Boot the layer, or reuse the passed check of the same bytes (a Pulumi preview of an
+    unchanged stack would otherwise boot every layer again). Failures are never reused."""
+    from ocelot_build.verify import verify_layer
+
+    key = digest({"zip": artifact.sha256, "arch": plan.architecture.value,
+                  "components": artifact.manifest["components"], "format": VERIFY_CACHE_FORMAT})
+    cached = ctx.cache.root / "verify" / f"{key}.json"
+    if cached.is_file():
+        progress.say(f"{plan.label}: boot check passed before for these bytes (cached)")
+        return {**json.loads(cached.read_text()), "cached": True}
+    with progress.stage(f"{plan.label}: boot check"):
+        report = verify_layer(artifact.zip_path, architecture=plan.architecture,
+                              components=artifact.manifest["components"])
+    progress.say(f"{plan.label}: boot check {report.status} {report.reason or ''}".rstrip())
+    if report.status == "failed":
+        artifact.manifest["verify"] = report.to_dict()
+        write_json(artifact.manifest_path, artifact.manifest)
+        report.raise_if_failed(plan.label)
+    result = report.to_dict()
+    if report.status == "passed":
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        write_json(cached, result)
+    return result
+
+
 def _build_missing(ctx: Context, groups: list[list[LayerPlan]], progress: Progress
                    ) -> dict[str, LayerEntry]:
     """Build each distribution's missing layers, ``jobs`` distributions at a time.
@@ -81,17 +111,12 @@ def _check(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Pro
     """Budgets always; the boot check when asked. Failures name the layer and the figures."""
     init_ms = None
     if ctx.request.verify:
-        from ocelot_build.verify import verify_layer
-
-        with progress.stage(f"{plan.label}: boot check"):
-            report = verify_layer(artifact.zip_path, architecture=plan.architecture,
-                                  components=artifact.manifest["components"])
-        artifact.manifest["verify"] = report.to_dict()
+        result = _boot_check(ctx, plan, artifact, progress)
+        artifact.manifest["verify"] = result
         write_json(artifact.manifest_path, artifact.manifest)
-        progress.say(f"{plan.label}: boot check {report.status} {report.reason or ''}".rstrip())
-        report.raise_if_failed(plan.label)
         # Under qemu init time measures the emulator, not the layer: no init budget there.
-        init_ms = report.init_ms if report.status == "passed" and not report.emulated else None
+        if result["status"] == "passed" and not result.get("emulated"):
+            init_ms = result.get("init_ms")
     manifest = artifact.manifest
     violations = check_budgets(plan.distribution.budgets, zip_size=manifest["zip"]["size"],
                                unzipped_size=manifest["unzipped_size"], init_ms=init_ms)

@@ -205,3 +205,24 @@ def test_verify_fails_a_layer_that_does_not_speak_the_extensions_api(request_for
     manifest = json.loads((request.output_dir / "ocel-minimal-amd64.json").read_text())
     assert manifest["verify"]["status"] == "failed"
     assert manifest["verify"]["reason"]
+
+
+def test_a_passed_boot_check_is_reused_for_the_same_bytes(request_for, ocelot_cache):
+    """A passed check is cached by zip sha256; failures never are (the stand-in would fail)."""
+    from ocelot_build import engine
+    from ocelot_build.cache import digest
+    from ocelot_build.errors import VerifyError
+
+    with pytest.raises(VerifyError):
+        build_layers(request_for(verify=True))
+    assert not (ocelot_cache / "verify").exists()
+    artifact = build_one(request_for())
+    key = digest({"zip": artifact.sha256, "arch": "amd64",
+                  "components": artifact.manifest["components"],
+                  "format": engine.VERIFY_CACHE_FORMAT})
+    (ocelot_cache / "verify").mkdir()
+    (ocelot_cache / "verify" / f"{key}.json").write_text(json.dumps(
+        {"status": "passed", "init_ms": 40.0, "emulated": False}))
+    verified = build_one(request_for(verify=True))
+    assert verified.manifest["verify"] == {"status": "passed", "init_ms": 40.0,
+                                           "emulated": False, "cached": True}
