@@ -61,7 +61,8 @@ func (a *authenticator) Start(ctx context.Context, _ component.Host) error {
 		a.logger.Warn("Could not read the secret at start; using fallback_headers until it can be read",
 			zap.String("secret_name", a.cfg.SecretName), zap.Bool("fallback", a.fallback != nil), zap.Error(err))
 	}
-	// The start context ends when Start returns, so the loop gets its own.
+	// The start context is for starting only (component.Component's contract),
+	// so the background loop gets its own, cancelled by Shutdown.
 	loopCtx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	a.wg.Add(1)
