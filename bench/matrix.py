@@ -160,7 +160,7 @@ def table(results: list[Figures]) -> str:
 
 def standin_upstream(work: Path) -> tuple[str, Path, Path]:
     """Create the offline stand-in and a distributions file for it."""
-    from build.conftest import MINIMAL_CONFIG, MINIMAL_TAGS, write_dists
+    from engine.conftest import MINIMAL_CONFIG, MINIMAL_TAGS, write_dists
     from standin import make_standin_upstream
 
     repo = make_standin_upstream(work / "standin", bare=True)
