@@ -16,9 +16,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from ocelot_build.verify.loopback import LoopbackHandler, LoopbackServer
 
 EXT = "/2020-01-01/extension"
 TELEMETRY = "/2022-07-01/telemetry"
@@ -43,7 +44,7 @@ class ApiState:
     unexpected: list[str] = field(default_factory=list)  # "METHOD /path: why"
 
 
-class ExtensionsApi:
+class ExtensionsApi(LoopbackServer):
     """The server, on 127.0.0.1 and a free port; use as a context manager."""
 
     def __init__(self) -> None:
@@ -51,19 +52,12 @@ class ExtensionsApi:
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.closing = threading.Event()
         self.lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.api = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # shutdown() waits up to one interval
-            name="verify-extensions-api",
-            daemon=True,
-        )
+        super().__init__(_Handler, "verify-extensions-api")
 
     @property
     def address(self) -> str:
         """``host:port`` for ``AWS_LAMBDA_RUNTIME_API`` (no scheme, as in Lambda)."""
-        host, port = self._server.server_address[:2]
+        host, port = self.host_port
         return f"{host}:{port}"
 
     def push_event(self, event: dict[str, Any]) -> None:
@@ -76,32 +70,15 @@ class ExtensionsApi:
                 **{k: (list(v) if isinstance(v, list) else v) for k, v in vars(self.state).items()}
             )
 
-    def __enter__(self) -> ExtensionsApi:
-        self._thread.start()
-        return self
-
     def __exit__(self, *exc: object) -> None:
-        self.closing.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self.closing.set()  # release a pending event/next first
+        super().__exit__(*exc)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    api: ExtensionsApi
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like Lambda; every reply has Content-Length
-    # Headers and body go out as two writes; with Nagle on, the second waits for the
-    # client's delayed ACK (~40 ms), which would be counted as the collector's init time.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the report tells
-        pass
+class _Handler(LoopbackHandler):
+    @property
+    def api(self) -> ExtensionsApi:
+        return self.server.owner  # type: ignore[attr-defined, no-any-return]
 
     def do_POST(self) -> None:
         body = self._body()
@@ -110,8 +87,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._register(body)
         elif path in (f"{EXT}/init/error", f"{EXT}/exit/error"):
             error_type = self.headers.get("Lambda-Extension-Function-Error-Type", "")
-            with self.server.api.lock:
-                self.server.api.state.error_calls.append((path.rsplit("/", 2)[-2], error_type))
+            with self.api.lock:
+                self.api.state.error_calls.append((path.rsplit("/", 2)[-2], error_type))
             self._json(202, {"status": "OK"})
         else:
             self._unexpected("no such endpoint")
@@ -120,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._body()
         if self.path.split("?")[0] != f"{EXT}/event/next":
             return self._unexpected("no such endpoint")
-        api = self.server.api
+        api = self.api
         ext_id = api.state.extension_id
         if ext_id is None or self.headers.get("Lambda-Extension-Identifier") != ext_id:
             return self._unexpected("event/next without the registered identifier", 403)
@@ -142,8 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
             uri = json.loads(body)["destination"]["URI"]
         except (ValueError, KeyError, TypeError):
             return self._unexpected("subscription without destination.URI", 400)
-        with self.server.api.lock:
-            self.server.api.state.subscribers.append(loopback_uri(uri))
+        with self.api.lock:
+            self.api.state.subscribers.append(loopback_uri(uri))
         self._reply(200, b"OK", "text/plain")
 
     def _register(self, body: bytes) -> None:
@@ -154,15 +131,15 @@ class _Handler(BaseHTTPRequestHandler):
             events = list(json.loads(body or b"{}").get("events", []))
         except (ValueError, AttributeError):
             events = []
-        state = self.server.api.state
-        with self.server.api.lock:
+        state = self.api.state
+        with self.api.lock:
             state.extension_name, state.registered_events = name, events
             state.extension_id = state.extension_id or str(uuid.uuid4())
         self._json(200, FUNCTION, {"Lambda-Extension-Identifier": state.extension_id})
 
     def _unexpected(self, why: str, status: int = 404) -> None:
-        with self.server.api.lock:
-            self.server.api.state.unexpected.append(f"{self.command} {self.path}: {why}")
+        with self.api.lock:
+            self.api.state.unexpected.append(f"{self.command} {self.path}: {why}")
         self._json(status, {"errorType": "Emulator.Unexpected", "errorMessage": why})
 
     def _body(self) -> bytes:

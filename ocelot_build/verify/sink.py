@@ -12,12 +12,11 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
 
+from ocelot_build.verify.loopback import LoopbackHandler, LoopbackServer
 from ocelot_build.verify.payloads import REQUEST_TYPES, RESPONSE_TYPES
 
 
@@ -32,26 +31,19 @@ class Received:
     error: str | None = None
 
 
-class OtlpSink:
+class OtlpSink(LoopbackServer):
     """OTLP/HTTP server on 127.0.0.1 and a free port; use as a context manager."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.sink = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # shutdown() waits up to one interval
-            name="verify-otlp-sink",
-            daemon=True,
-        )
+        super().__init__(_Handler, "verify-otlp-sink")
 
     @property
     def endpoint(self) -> str:
         """Base URL for the ``otlphttp`` exporter (it appends ``/v1/<signal>``)."""
-        host, port = self._server.server_address[:2]
+        host, port = self.host_port
         return f"http://{host}:{port}"
 
     def messages(self, signal: str) -> list[Message]:
@@ -78,31 +70,10 @@ class OtlpSink:
             self.received.append(item)
             self.arrived.notify_all()
 
-    def __enter__(self) -> OtlpSink:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    sink: OtlpSink
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as two writes; with Nagle on, the second waits for the
-    # client's delayed ACK (~40 ms), which would stall every export (and the flush).
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+class _Handler(LoopbackHandler):
+    @property
+    def sink(self) -> OtlpSink:
+        return self.server.owner  # type: ignore[attr-defined, no-any-return]
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -122,9 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
             json_format.ParseError,
             ValueError,
         ) as exc:
-            self.server.sink._store(Received(signal, None, ctype, encoding, str(exc)))
+            self.sink._store(Received(signal, None, ctype, encoding, str(exc)))
             return self._reply(400, str(exc).encode(), "text/plain")
-        self.server.sink._store(Received(signal, message, ctype, encoding))
+        self.sink._store(Received(signal, message, ctype, encoding))
         response = RESPONSE_TYPES[signal]()
         if ctype == "application/json":
             return self._reply(200, json_format.MessageToJson(response).encode(), ctype)

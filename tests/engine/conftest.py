@@ -15,24 +15,10 @@ from typing import Any
 
 import pytest
 import yaml
+from standin.fixtures import MINIMAL_CONFIG, MINIMAL_TAGS
 
 from ocelot_build.api import BuildRequest, LayerArtifact, build_layers
 from ocelot_build.model import Architecture
-
-MINIMAL_TAGS = ["custom", "receiver.otlp", "processor.batch", "exporter.otlphttp"]
-MINIMAL_CONFIG = """\
-receivers:
-  otlp:
-    protocols:
-      http: {endpoint: "localhost:4318"}
-processors:
-  batch: {}
-exporters:
-  otlphttp: {endpoint: "http://localhost:4319"}
-service:
-  pipelines:
-    traces: {receivers: [otlp], processors: [batch], exporters: [otlphttp]}
-"""
 
 
 def write_dists(path: Path, entries: dict[str, Any], **extra: Any) -> Path:

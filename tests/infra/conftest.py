@@ -13,6 +13,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
 
 from pulumi_harness import DISTRIBUTIONS_YAML
+from standin.fixtures import MINIMAL_CONFIG
 
 
 @pytest.fixture
@@ -32,19 +33,6 @@ def base_config(dist_file: Path) -> dict[str, Any]:
     }
 
 
-MINIMAL_CONFIG = """\
-receivers:
-  otlp:
-    protocols:
-      http: {endpoint: "localhost:4318"}
-processors:
-  batch: {}
-exporters:
-  otlphttp: {endpoint: "http://localhost:4319"}
-service:
-  pipelines:
-    traces: {receivers: [otlp], processors: [batch], exporters: [otlphttp]}
-"""
 
 
 @pytest.fixture
