@@ -80,3 +80,24 @@ def test_publishing_without_pulumi_says_how_to_install_it(base_args, tmp_path, m
     assert result.returncode == 2
     assert "Pulumi CLI" in result.stderr and "--skip-publish" in result.stderr
     assert not Path(tmp_path / "out").exists()
+
+
+def test_interrupted_build_leaves_no_output_and_no_cache_entry(base_args, tmp_path,
+                                                                ocelot_cache):
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "ocelot_build", *base_args, "-d", "minimal",
+                             "-a", "arm64", "-v"], cwd=tmp_path, stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "minimal/arm64: go build" in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert not list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
+    assert not list((ocelot_cache / "layers").rglob("layer.zip"))
+    assert not list((ocelot_cache / "layers").rglob("tmp-*"))
