@@ -125,9 +125,17 @@ def baseline_layer(args: argparse.Namespace, dist_name: str, arch: str, work: Pa
     shutil.rmtree(layer_env["GOCACHE"], ignore_errors=True)
 
 
+def layer_hashes(out: Path) -> dict[str, str]:
+    """``<file>.zip`` → sha256 for every layer a run wrote."""
+    import json
+
+    return {p.stem: json.loads(p.read_text())["zip"]["sha256"] for p in sorted(out.glob("*.json"))}
+
+
 def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figures]:
     n = len(args.dists) * len(args.archs)
     results = []
+    args.hashes = []
     for jobs in args.jobs:
         with tempfile.TemporaryDirectory(prefix="ocelot-bench-") as tmp:
             work = Path(tmp)
@@ -136,6 +144,7 @@ def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figure
             cmd = ocelot_matrix(args, work, env, jobs)
             results.append(measure(f"(a) ocelot, empty caches, -j{jobs}", n,
                                    lambda: run(cmd, env)))  # noqa: B023
+            args.hashes.append(layer_hashes(work / "out"))
             if jobs == args.jobs[0]:
                 results.append(measure("(b) ocelot, all cache hits", n, lambda: run(cmd, env)))  # noqa: B023
     if not args.skip_baseline:
@@ -156,6 +165,17 @@ def table(results: list[Figures]) -> str:
         rows.append(f"| {r.label} | {r.layers} | {r.wall:.1f} | {r.wall / r.layers:.2f} | "
                     f"{r.cpu:.1f} | {r.peak_mb:.0f} | {ratio} |")
     return "\n".join(rows)
+
+
+def determinism(runs: list[dict[str, str]]) -> str:
+    """Whether separate clean (a) runs wrote byte-identical layers, with the hashes."""
+    if len(runs) < 2:
+        return ""
+    same = all(r == runs[0] for r in runs[1:])
+    lines = [f"\nclean runs of (a): {len(runs)}; every layer byte-identical across them: "
+             f"{'yes' if same else 'NO'}", ""]
+    lines += [f"    {name}  {sha}" for name, sha in runs[0].items()]
+    return "\n".join(lines) + "\n"
 
 
 def standin_upstream(work: Path) -> tuple[str, Path, Path]:
@@ -213,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     header = (f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
               f"{_mem_gb():.0f} GB; Go {go.version}; upstream {args.upstream} @ {args.ref}; "
               f"{time.strftime('%Y-%m-%d')}")
-    text = f"{header}\n\n{table(results)}\n"
+    text = f"{header}\n\n{table(results)}\n{determinism(args.hashes)}"
     print(text)
     if args.markdown:
         args.markdown.write_text(text)
