@@ -178,3 +178,15 @@ def test_other_architecture_runs_under_qemu(make_layer: MakeLayer) -> None:
     assert report.signals == ("traces", "metrics", "logs")
     assert any("includes the emulator" in n for n in report.notes)
     assert not any(still_running(p) for p in pids_in_log(report.log_tail))
+
+
+def test_bundled_config_option_boots_with_the_layers_own_config(make_layer: MakeLayer) -> None:
+    """Even with otlp in and otlphttp out, --bundled-config proves the shipped config loads."""
+    report = verify_layer(make_layer(), components=ALL_COMPONENTS, timeout=20,
+                          bundled_config=True)
+    assert report.status == "passed", report.summary()
+    assert report.config == "bundled"
+    assert report.signals == ()
+    failing = verify_layer(make_layer("init-error"), components=ALL_COMPONENTS, timeout=20,
+                           bundled_config=True)
+    assert failing.status == "failed" and failing.config == "bundled"
