@@ -79,7 +79,7 @@ def _boot_check(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress
         if report.status == "failed":
             artifact.manifest["verify"] = report.to_dict()
             write_json(artifact.manifest_path, artifact.manifest)
-            report.raise_if_failed(f"{plan.label} ({what})")
+            report.raise_if_failed(plan.label + (" with its bundled config" if bundled else ""))
         reports.append(report)
     result = reports[0].to_dict()
     result["bundled_config"] = {k: reports[1].to_dict().get(k) for k in
