@@ -36,6 +36,7 @@ def compose_manifest(request: BuildRequest, plan: LayerPlan, source: UpstreamSou
         "collector_version": facts["collector_version"],
         "go_version": facts["go_version"],
         "build_tags": facts["build_tags"],
+        "go_replaces": dict(plan.overlay.go_replaces),
         "components": facts["components"],
         "component_ids": facts["component_ids"],
         "modules": facts["modules"],

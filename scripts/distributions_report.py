@@ -67,6 +67,11 @@ def render(manifests: list[dict[str, Any]], display_repo: str) -> str:
         lines.append(f"| {m['distribution']} | {m['architecture']} | "
                      f"{m['zip']['size'] / 1e6:.2f} | {m['unzipped_size'] / 1e6:.2f} | "
                      f"{components_cell(m)} |")
+    replaces = sorted({f"`{old}` → `{new}`" for m in manifests
+                       for old, new in (m.get("go_replaces") or {}).items()})
+    if replaces:
+        lines += ["", "These builds replaced Go modules (distributions file `go-replaces`):", ""]
+        lines += [f"- {r}" for r in replaces]
     lines += ["", "Build tags per distribution are in `config/distributions.yaml`; every "
               "layer's manifest lists its linked Go modules.", ""]
     return "\n".join(lines)
