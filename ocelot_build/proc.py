@@ -7,9 +7,11 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from ocelot_build.errors import BuildError, ToolMissingError
 
@@ -66,11 +68,18 @@ def run(
         )
     except FileNotFoundError:
         raise ToolMissingError(f"{args[0]} not found on PATH; install it and retry") from None
-    out, err = proc.communicate(stdin)
+    if verbose and proc.stderr is not None and proc.stdout is not None:
+        echo = _Echo(proc.stderr)  # owns stderr; communicate() would race it
+        if proc.stdin is not None and stdin is not None:
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        out = proc.stdout.read()
+        proc.wait()
+        stderr = echo.join()
+    else:
+        out, err = proc.communicate(stdin)
+        stderr = err.decode("utf-8", "replace")
     stdout = out.decode("utf-8", "replace")
-    stderr = err.decode("utf-8", "replace")
-    if verbose and stderr:
-        sys.stderr.write(stderr)
     if proc.returncode != 0:
         tool = Path(args[0]).name
         raise BuildError(
@@ -78,6 +87,28 @@ def run(
             detail=tail(stderr + stdout),
         )
     return stdout
+
+
+class _Echo(threading.Thread):
+    """Copies a child's stderr to ours line by line as it comes (go and git report progress
+    there), keeping it for the error tail."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.lines: list[str] = []
+        self.start()
+
+    def run(self) -> None:
+        for raw in iter(self.stream.readline, b""):
+            line = raw.decode("utf-8", "replace")
+            self.lines.append(line)
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+    def join(self, timeout: float | None = None) -> str:  # type: ignore[override]
+        super().join(timeout)
+        return "".join(self.lines)
 
 
 def tail(text: str, lines: int = TAIL_LINES) -> str:
