@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from pulumi_harness import LAYER, FakeBuilder, run_program
 
-from ocelot_build import publish
+from ocelot_build import automation, publish
 from ocelot_build.api import BuildRequest
 from ocelot_build.errors import PublishError, ToolMissingError, UsageError
 from ocelot_build.model import Architecture
@@ -186,7 +186,7 @@ class _AutoStack:
 
 def test_automation_driver_writes_yaml_lists_by_path():
     auto = _AutoStack({"ocelot:distributions": '["minimal"]'})
-    driver = publish._AutomationStack(auto)
+    driver = automation._AutomationStack(auto)
     assert driver.config() == {"ocelot:distributions": '["minimal"]'}
     driver.set_list("ocelot:distributions", ["minimal", "full"])
     driver.set_list("ocelot:architectures", ["arm64"])
