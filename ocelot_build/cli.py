@@ -53,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
                    help="boot each layer against a local Lambda Extensions API before output")
     p.add_argument("--keep-temp", action="store_true", help="keep and print the work trees")
     p.add_argument("-j", "--jobs", type=int, default=None,
-                   help="parallel go builds (default: decided from CPUs)")
+                   help="distributions built in parallel (default: 1; see docs/benchmarks.md)")
     p.add_argument("-v", "--verbose", action="store_true", help="stream git and go output")
     return p
 
