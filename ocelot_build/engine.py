@@ -94,9 +94,9 @@ def _build_missing(ctx: Context, groups: list[list[LayerPlan]], progress: Progre
                    ) -> dict[str, LayerEntry]:
     """Build each distribution's missing layers, ``jobs`` distributions at a time.
 
-    Go already uses every core inside one build; running two builds at once overlaps one's
-    single-threaded link and zip with the other's compile (see docs/benchmarks.md for
-    when that pays on 2 cores). The first failure cancels what has not started.
+    Go already uses every core inside one build. On 2 cores a second concurrent build was
+    measured slower (docs/benchmarks.md), hence the default of one; ``-j`` is for machines
+    with cores to spare. The first failure cancels what has not started.
     """
     jobs = max(1, min(ctx.request.jobs or DEFAULT_JOBS, len(groups)))
     if jobs == 1:
