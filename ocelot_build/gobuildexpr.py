@@ -42,20 +42,27 @@ def _tokenize(text: str) -> list[str]:
     return tokens
 
 
+Parser = Callable[[list[str], int], tuple[int, Expr]]
+
+
+def _chain(tokens: list[str], pos: int, op: str, operand: Parser, any_: bool
+           ) -> tuple[int, Expr]:
+    """``operand (op operand)*``: true when any (``||``) or all (``&&``) operands are."""
+    pos, first = operand(tokens, pos)
+    parts = [first]
+    while pos < len(tokens) and tokens[pos] == op:
+        pos, part = operand(tokens, pos + 1)
+        parts.append(part)
+    combine = any if any_ else all
+    return pos, lambda t: combine(p(t) for p in parts)
+
+
 def _or(tokens: list[str], pos: int) -> tuple[int, Expr]:
-    pos, left = _and(tokens, pos)
-    while pos < len(tokens) and tokens[pos] == "||":
-        pos, right = _and(tokens, pos + 1)
-        left = (lambda a, b: lambda t: a(t) or b(t))(left, right)
-    return pos, left
+    return _chain(tokens, pos, "||", _and, any_=True)
 
 
 def _and(tokens: list[str], pos: int) -> tuple[int, Expr]:
-    pos, left = _not(tokens, pos)
-    while pos < len(tokens) and tokens[pos] == "&&":
-        pos, right = _not(tokens, pos + 1)
-        left = (lambda a, b: lambda t: a(t) and b(t))(left, right)
-    return pos, left
+    return _chain(tokens, pos, "&&", _not, any_=False)
 
 
 def _not(tokens: list[str], pos: int) -> tuple[int, Expr]:

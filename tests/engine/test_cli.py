@@ -42,10 +42,14 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(base_args, tmp_path, ca
     assert not (tmp_path / "out").exists()
 
 
+def _ship_config(dists_file: Path, text: str) -> None:
+    """Make the minimal distribution bundle a collector config with this text."""
+    (dists_file.parent / "shipped.yaml").write_text(text)
+    dists_file.write_text(dists_file.read_text().replace("minimal.yaml", "shipped.yaml"))
+
+
 def test_invalid_collector_config_is_bad_input(base_args, tmp_path, dists_file):
-    broken = dists_file.parent / "broken.yaml"
-    broken.write_text("this: [is not: a collector config\n")
-    dists_file.write_text(dists_file.read_text().replace("minimal.yaml", "broken.yaml"))
+    _ship_config(dists_file, "this: [is not: a collector config\n")
     result = run_cli([*base_args, "-d", "minimal"], cwd=tmp_path)
     assert result.returncode == 2
     assert "collector config is not valid YAML at line 2" in result.stderr
@@ -53,9 +57,7 @@ def test_invalid_collector_config_is_bad_input(base_args, tmp_path, dists_file):
 
 
 def test_build_failure_is_exit_1_with_the_tools_tail(base_args, tmp_path, dists_file):
-    wrong = dists_file.parent / "wrong.yaml"
-    wrong.write_text("receivers: {otlp: {}}\nexporters: {kafka: {}}\n")
-    dists_file.write_text(dists_file.read_text().replace("minimal.yaml", "wrong.yaml"))
+    _ship_config(dists_file, "receivers: {otlp: {}}\nexporters: {kafka: {}}\n")
     result = run_cli([*base_args, "-d", "minimal"], cwd=tmp_path)
     assert result.returncode == 1
     assert "names components the layer lacks: exporters.kafka" in result.stderr
