@@ -68,17 +68,12 @@ def run(
         )
     except FileNotFoundError:
         raise ToolMissingError(f"{args[0]} not found on PATH; install it and retry") from None
-    if verbose and proc.stderr is not None and proc.stdout is not None:
-        echo = _Echo(proc.stderr)  # owns stderr; communicate() would race it
-        if proc.stdin is not None and stdin is not None:
-            proc.stdin.write(stdin)
-            proc.stdin.close()
-        out = proc.stdout.read()
+    try:
+        out, stderr = _collect(proc, stdin, verbose)
+    except BaseException:  # Ctrl-C or a failure elsewhere: never leave go or git running
+        proc.kill()
         proc.wait()
-        stderr = echo.join()
-    else:
-        out, err = proc.communicate(stdin)
-        stderr = err.decode("utf-8", "replace")
+        raise
     stdout = out.decode("utf-8", "replace")
     if proc.returncode != 0:
         tool = Path(args[0]).name
@@ -87,6 +82,21 @@ def run(
             detail=tail(stderr + stdout),
         )
     return stdout
+
+
+def _collect(proc: subprocess.Popen[bytes], stdin: bytes | None, verbose: bool
+             ) -> tuple[bytes, str]:
+    """Wait for the process; return its stdout and its stderr (streamed when verbose)."""
+    if verbose and proc.stderr is not None and proc.stdout is not None:
+        echo = _Echo(proc.stderr)  # owns stderr; communicate() would race it
+        if proc.stdin is not None and stdin is not None:
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        out = proc.stdout.read()
+        proc.wait()
+        return out, echo.join()
+    out, err = proc.communicate(stdin)
+    return out, err.decode("utf-8", "replace")
 
 
 class _Echo(threading.Thread):

@@ -85,21 +85,32 @@ def test_publishing_without_pulumi_says_how_to_install_it(base_args, tmp_path, m
 
 
 def test_interrupted_build_leaves_no_output_and_no_cache_entry(base_args, tmp_path,
-                                                                ocelot_cache):
+                                                                ocelot_cache, monkeypatch):
     import signal
     import subprocess
     import sys
 
+    from standin import go_binary
+
+    # The real go, except that `go build` becomes a long sleep: the interrupt surely lands
+    # mid-build, and the sleeping process is the child ocelot must not leave behind.
+    slow_go = tmp_path / "slow-go"
+    slow_go.write_text(f'#!/bin/sh\n[ "$1" = build ] && exec sleep 61.25\n'
+                       f'exec {go_binary()} "$@"\n')
+    slow_go.chmod(0o755)
+    monkeypatch.setenv("OCELOT_GO", str(slow_go))
     proc = subprocess.Popen([sys.executable, "-m", "ocelot_build", *base_args, "-d", "minimal",
                              "-a", "arm64", "-v"], cwd=tmp_path, stderr=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     for line in proc.stderr:
-        if "minimal/arm64: go build" in line:
+        if line.startswith("+ ") and " build " in line:  # -v echoes the go build command
             proc.send_signal(signal.SIGINT)
             break
-    proc.communicate(timeout=120)
+    proc.communicate(timeout=60)
     assert proc.returncode == 130
+    leftover = subprocess.run(["pgrep", "-f", "sleep 61.25"], capture_output=True, text=True)
+    assert leftover.stdout == ""  # the interrupted build left no process behind
     assert not list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
     assert not list((ocelot_cache / "layers").rglob("layer.zip"))
     assert not list((ocelot_cache / "layers").rglob("tmp-*"))
