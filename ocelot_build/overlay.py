@@ -9,6 +9,7 @@ swallowed these and shipped layers without the component.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,30 @@ class OverlayPlan:
         return bool(self.components or self.go_replaces)
 
 
+def module_requirements(module_dir: Path, go: GoToolchain, env: dict[str, str]
+                        ) -> dict[str, str]:
+    """A module's ``require`` lines: path → version."""
+    data = json.loads(proc.run([go.go, "mod", "edit", "-json"], cwd=module_dir, env=env))
+    return {r["Path"]: r["Version"] for r in data.get("Require") or []}
+
+
+def align_requirements(module_dir: Path, upstream: dict[str, str], go: GoToolchain,
+                       env: dict[str, str], *, verbose: bool = False) -> None:
+    """Pin a local module's shared requirements to upstream's versions.
+
+    Our own modules are written against one collector release; left alone, their
+    requirements would raise core modules above what an older upstream ref pins, and MVS
+    would mix two releases (v0.158 ``confmap`` beside v0.157 ``xconfmap`` does not
+    compile). Like contrib modules taken at the collector's version, a local module follows
+    the upstream it is built into.
+    """
+    ours = module_requirements(module_dir, go, env)
+    edits = [f"-require={path}@{upstream[path]}" for path, version in sorted(ours.items())
+             if path in upstream and upstream[path] != version]
+    if edits:
+        proc.run([go.go, "mod", "edit", *edits], cwd=module_dir, env=env, verbose=verbose)
+
+
 def apply_overlay(collector_dir: Path, plan: OverlayPlan, go: GoToolchain,
                   env: dict[str, str], *, verbose: bool = False) -> None:
     """Copy wrappers and local modules, then ``go mod edit`` and ``go mod tidy``."""
@@ -54,11 +79,13 @@ def apply_overlay(collector_dir: Path, plan: OverlayPlan, go: GoToolchain,
     if not plan.needs_go_mod:
         return
     edits: list[str] = []
+    upstream = module_requirements(collector_dir, go, env)
     for mod, version in plan.requirements():
         edits.append(f"-require={mod.path}@{version}")
         if mod.local:
             dest = collector_dir / LOCAL_MODULES_DIR / mod.local.name
             shutil.copytree(mod.local, dest, ignore=shutil.ignore_patterns(".git", "*_test.go"))
+            align_requirements(dest, upstream, go, env, verbose=verbose)
             edits.append(f"-replace={mod.path}=./{LOCAL_MODULES_DIR}/{mod.local.name}")
     edits.extend(f"-replace={old}={new}" for old, new in plan.go_replaces)
     proc.run([go.go, "mod", "edit", *edits], cwd=collector_dir, env=env, verbose=verbose)

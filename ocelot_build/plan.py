@@ -21,7 +21,7 @@ from ocelot_build.overlay import OverlayPlan
 from ocelot_build.toolchain import GoToolchain
 from ocelot_build.upstream import UpstreamSource
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: local overlay modules aligned to upstream requirements
 OTELCOL_REQUIRE = re.compile(r"^\s*(?:require\s+)?go\.opentelemetry\.io/collector/otelcol\s+(v\S+)",
                              re.MULTILINE)
 GO_DIRECTIVE = re.compile(r"^go\s+(\d+\.\d+(?:\.\d+)?)", re.MULTILINE)

@@ -81,12 +81,14 @@ def test_unselected_overlay_components_stay_out(request_for, tmp_path, with_prox
     assert with_proxy.module not in {m["path"] for m in artifact.manifest["modules"]}
 
 
+@pytest.mark.parametrize("written_for", ["v0.158.0", "v0.160.0"])
 def test_local_overlay_module_is_wired_with_a_replace(request_for, dists_file, tmp_path,
-                                                     with_proxy, monkeypatch):
-    # The extra module's source, unpacked, stands in for a module we own in this repo.
+                                                     with_proxy, monkeypatch, written_for):
+    """A module of ours is replaced in, and follows upstream's versions even when it was
+    written against a newer collector (v0.160.0 requires component v1.66.0)."""
     import zipfile
 
-    src = next(with_proxy.root.rglob("v0.158.0.zip"))
+    src = next(with_proxy.root.rglob(f"{written_for}.zip"))
     local = tmp_path / "overlay-src"
     with zipfile.ZipFile(src) as zf:
         zf.extractall(local)
@@ -100,6 +102,8 @@ def test_local_overlay_module_is_wired_with_a_replace(request_for, dists_file, t
     artifact = build_one(request_for(distributions=("extra",), registry_path=registry))
     row = next(m for m in artifact.manifest["modules"] if m["path"] == with_proxy.module)
     assert row["replace"].startswith("./ocelot-modules/extraexporter")
+    versions = {m["path"]: m["version"] for m in artifact.manifest["modules"]}
+    assert versions["go.opentelemetry.io/collector/component"] == "v1.64.0"  # upstream's
 
 
 def test_go_mod_failure_stops_the_build_with_gos_message(request_for, dists_file, tmp_path,
