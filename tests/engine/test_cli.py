@@ -89,6 +89,7 @@ def test_interrupted_build_leaves_no_output_and_no_cache_entry(base_args, tmp_pa
     import signal
     import subprocess
     import sys
+    import time
 
     from standin import go_binary
 
@@ -105,6 +106,7 @@ def test_interrupted_build_leaves_no_output_and_no_cache_entry(base_args, tmp_pa
     assert proc.stderr is not None
     for line in proc.stderr:
         if line.startswith("+ ") and " build " in line:  # -v echoes the go build command
+            time.sleep(1.0)  # past Popen's start-up: the build is running, ocelot waits on it
             proc.send_signal(signal.SIGINT)
             break
     proc.communicate(timeout=60)
