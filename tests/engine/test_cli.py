@@ -102,7 +102,10 @@ def test_interrupted_build_leaves_no_output_and_no_cache_entry(base_args, tmp_pa
     monkeypatch.setenv("OCELOT_GO", str(slow_go))
     proc = subprocess.Popen([sys.executable, "-m", "ocelot_build", *base_args, "-d", "minimal",
                              "-a", "arm64", "-v"], cwd=tmp_path, stderr=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, text=True,
+                            # as from a terminal: a runner started in the background by a
+                            # shell passes SIGINT down ignored, and Python would keep it so
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stderr is not None
     for line in proc.stderr:
         if line.startswith("+ ") and " build " in line:  # -v echoes the go build command
