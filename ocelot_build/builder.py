@@ -20,7 +20,6 @@ from ocelot_build.pipeline import (
     check_config_fits,
     discard,
     fail_with_context,
-    go_env_for,
     work_tree,
 )
 from ocelot_build.plan import LayerPlan
@@ -47,7 +46,7 @@ def build_distribution(ctx: Context, plans: list[LayerPlan], progress: Progress
                 if hit is not None:
                     entries[plan.key] = hit
                     continue
-                env = go_env_for(ctx, plan)
+                env = gobuild.go_env(ctx.go, plan.architecture)
                 if ids is None:
                     ids = check_config_fits(ctx, plan, tree, env)
                 entries[plan.key] = _build_one(ctx, plan, tree, env, ids, progress)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocelot_build import proc
-from ocelot_build.catalogue import Component, by_kind
+from ocelot_build.catalogue import Component, by_kind, members
 from ocelot_build.errors import BuildError
 from ocelot_build.toolchain import GoToolchain
 
@@ -94,7 +94,7 @@ def check_linked(info: BuildInfo, required: list[str],
     counts: dict[str | None, int] = {}
     for mod in owner.values():
         counts[mod] = counts.get(mod, 0) + 1
-    wanted = {c.tag for c in catalogue_components.values() if c.name in intended[c.kind]}
+    wanted = {c.tag for c in members(catalogue_components, intended)}
     missing, extra = [], []
     for tag, mod in owner.items():
         decidable = mod is not None and mod != info.main_module and counts[mod] == 1

@@ -88,6 +88,11 @@ class TagCatalogue:
                 if c.source == "overlay" and gobuildexpr.satisfied(c.file.constraint, active)]
 
 
+def members(components: dict[str, Component], names: dict[str, list[str]]) -> list[Component]:
+    """The catalogue components named in a kind → names mapping (e.g. an intended set)."""
+    return [c for c in components.values() if c.name in names.get(c.kind, ())]
+
+
 def by_kind(components: object) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {k: [] for k in KINDS}
     for comp in components:  # type: ignore[attr-defined]

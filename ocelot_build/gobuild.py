@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ocelot_build import proc
 from ocelot_build.errors import BuildError
-from ocelot_build.model import Architecture
+from ocelot_build.model import Architecture, elf_machine
 from ocelot_build.toolchain import GoToolchain
 
 XRAY_DISTRIBUTION = (
@@ -48,16 +48,6 @@ def go_build(collector_dir: Path, out_dir: Path, arch: Architecture, tags: tuple
     proc.run(argv, cwd=collector_dir, env=env, verbose=verbose)
     check_elf(binary, arch)
     return binary
-
-
-def elf_machine(path: Path) -> int | None:
-    """``e_machine`` of an ELF file, or None when it is not ELF."""
-    with path.open("rb") as f:
-        header = f.read(20)
-    if len(header) < 20 or header[:4] != b"\x7fELF":
-        return None
-    order = "little" if header[5] == 1 else "big"
-    return int.from_bytes(header[18:20], order)
 
 
 def check_elf(binary: Path, arch: Architecture) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 
 class Architecture(StrEnum):
@@ -43,3 +44,19 @@ class Architecture(StrEnum):
             raise UsageError(
                 f"unknown architecture {text!r}; allowed: {', '.join(cls.names())}"
             ) from None
+
+    @classmethod
+    def of_elf(cls, path: Path) -> Architecture | None:
+        """The architecture an ELF binary was built for, or None (not ELF, or another one)."""
+        machine = elf_machine(path)
+        return next((a for a in cls if a.elf_machine == machine), None)
+
+
+def elf_machine(path: Path) -> int | None:
+    """``e_machine`` of an ELF file, or None when it is not ELF."""
+    with path.open("rb") as f:
+        header = f.read(20)
+    if len(header) < 20 or header[:4] != b"\x7fELF":
+        return None
+    order = "little" if header[5] == 1 else "big"
+    return int.from_bytes(header[18:20], order)

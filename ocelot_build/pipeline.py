@@ -12,10 +12,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocelot_build import collector_config, gobuild
+from ocelot_build import collector_config
 from ocelot_build.api import BuildRequest
 from ocelot_build.cache import Cache
-from ocelot_build.catalogue import TagCatalogue, read_catalogue
+from ocelot_build.catalogue import TagCatalogue, members, read_catalogue
 from ocelot_build.config import Distribution, DistributionsFile, load_distributions
 from ocelot_build.errors import BuildError, UsageError
 from ocelot_build.overlay import OverlayPlan
@@ -69,17 +69,20 @@ def resolve(request: BuildRequest, progress: Progress) -> tuple[Context, list[Di
 def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
     """Validate every distribution against the catalogue, then key every layer."""
     problems: list[str] = []
+    default_config = (ctx.source.read_file(UPSTREAM_CONFIG) or "").encode()
+    configs: dict[str, bytes] = {}
     for dist in chosen:
         problems += ctx.catalogue.check(dist.tags, f"distribution {dist.name}")
         if dist.config_file and not dist.config_file.is_file():
             problems.append(f"distribution {dist.name}: config-file {dist.config_file} "
                             "does not exist")
-        elif dist.config_file:
-            problems += collector_config.syntax_problems(dist.config_file.read_bytes(),
+            continue
+        configs[dist.name] = dist.config_file.read_bytes() if dist.config_file else default_config
+        if dist.config_file:
+            problems += collector_config.syntax_problems(configs[dist.name],
                                                          f"distribution {dist.name}")
     if problems:
         raise UsageError("; ".join(problems))
-    default_config = (ctx.source.read_file(UPSTREAM_CONFIG) or "").encode()
     plans = []
     for dist in chosen:
         selected = ctx.catalogue.overlay_selected(dist.tags)
@@ -88,7 +91,7 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
             collector_version=ctx.version,
             go_replaces=tuple(sorted(ctx.dists.go_replaces.items())),
         )
-        config = dist.config_file.read_bytes() if dist.config_file else default_config
+        config = configs[dist.name]
         intended = ctx.catalogue.intended(dist.tags)
         for arch in ctx.request.architectures:
             key = cache_key(ctx.source, dist, arch, overlay, config, ctx.go)
@@ -137,17 +140,13 @@ def discard(ctx: Context, tree: Path, progress: Progress) -> None:
 
 def check_config_fits(ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str]
                       ) -> dict[str, dict[str, tuple[str, ...]]]:
-    comps = [c for c in ctx.catalogue.components.values() if c.name in plan.intended[c.kind]]
+    comps = members(ctx.catalogue.components, plan.intended)
     ids = collector_config.component_ids(comps, ctx.registry, tree, ctx.go, env,
                                          plan.distribution.tags)
     where = (f"distribution {plan.distribution.name} "
              f"({plan.distribution.config_file or 'upstream ' + UPSTREAM_CONFIG})")
     collector_config.check_config(plan.config, ids, where)
     return ids
-
-
-def go_env_for(ctx: Context, plan: LayerPlan) -> dict[str, str]:
-    return gobuild.go_env(ctx.go, plan.architecture)
 
 
 def fail_with_context(plan: LayerPlan, exc: BuildError) -> BuildError:

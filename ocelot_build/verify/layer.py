@@ -81,10 +81,5 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, root: Path, zip_path: P
 
 
 def elf_architecture(path: Path) -> Architecture | None:
-    """The architecture in an ELF header, or None if ``path`` is not a 64-bit LE ELF we know."""
-    with open(path, "rb") as f:
-        head = f.read(20)
-    if len(head) < 20 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
-        return None
-    machine = int.from_bytes(head[18:20], "little")
-    return next((a for a in Architecture if a.elf_machine == machine), None)
+    """The architecture in an ELF header, or None if ``path`` is not an ELF we know."""
+    return Architecture.of_elf(path)

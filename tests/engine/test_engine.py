@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from ocelot_build.api import build_layers
-from ocelot_build.gobuild import elf_machine
-from ocelot_build.model import Architecture
+from ocelot_build.model import Architecture, elf_machine
 
 from .conftest import build_one
 
