@@ -77,20 +77,41 @@ def run(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
         if child.returncode != 0:
             log.seek(0)
             tail = "\n".join(log.read().decode(errors="replace").strip().splitlines()[-25:])
-            raise SystemExit(f"bench: command failed ({child.returncode}): "
-                             f"{' '.join(argv)}\n{tail}")
+            raise SystemExit(
+                f"bench: command failed ({child.returncode}): {' '.join(argv)}\n{tail}"
+            )
 
 
-def ocelot_matrix(args: argparse.Namespace, work: Path, env: dict[str, str], jobs: int
-                  ) -> list[str]:
-    return [sys.executable, "-m", "ocelot_build", "-d", ",".join(args.dists),
-            "-a", ",".join(args.archs), "-r", args.upstream, "-b", args.ref, "--skip-publish",
-            "-c", str(args.config), "--components", str(args.components),
-            "-o", str(work / "out"), "-j", str(jobs)]
+def ocelot_matrix(
+    args: argparse.Namespace, work: Path, env: dict[str, str], jobs: int
+) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "ocelot_build",
+        "-d",
+        ",".join(args.dists),
+        "-a",
+        ",".join(args.archs),
+        "-r",
+        args.upstream,
+        "-b",
+        args.ref,
+        "--skip-publish",
+        "-c",
+        str(args.config),
+        "--components",
+        str(args.components),
+        "-o",
+        str(work / "out"),
+        "-j",
+        str(jobs),
+    ]
 
 
-def baseline_layer(args: argparse.Namespace, dist_name: str, arch: str, work: Path,
-                   env: dict[str, str]) -> None:
+def baseline_layer(
+    args: argparse.Namespace, dist_name: str, arch: str, work: Path, env: dict[str, str]
+) -> None:
     """One layer the way the reference tool built it (see docs/benchmarks.md)."""
     dists = load_distributions(args.config)
     dist = dists.distributions[dist_name]
@@ -100,16 +121,21 @@ def baseline_layer(args: argparse.Namespace, dist_name: str, arch: str, work: Pa
     run(["git", "clone", "--quiet", "--depth", "1", "--branch", args.ref, url, str(clone)], env)
     collector = clone / "collector"
     active = frozenset(dist.tags) | PLATFORM
-    chosen = [s for s in registry.values() if any(
-        satisfied(line, active) for line in s.build_lines().values())]
+    chosen = [
+        s
+        for s in registry.values()
+        if any(satisfied(line, active) for line in s.build_lines().values())
+    ]
     edits = []
     for spec in chosen:
         for wrapper in spec.files:
             shutil.copy(wrapper, collector / "lambdacomponents" / spec.kind / wrapper.name)
         for mod in spec.modules:
             if mod.local:
-                edits += [f"-require={mod.path}@v0.0.0-00010101000000-000000000000",
-                          f"-replace={mod.path}={mod.local}"]
+                edits += [
+                    f"-require={mod.path}@v0.0.0-00010101000000-000000000000",
+                    f"-replace={mod.path}={mod.local}",
+                ]
             else:
                 edits.append(f"-require={mod.path}@{mod.version or args.version}")
     edits += [f"-replace={old}={new}" for old, new in dists.go_replaces.items()]
@@ -118,8 +144,12 @@ def baseline_layer(args: argparse.Namespace, dist_name: str, arch: str, work: Pa
         run([args.go, "mod", "tidy"], env, collector)
     if dist.config_file:
         shutil.copy(dist.config_file, collector / "config.yaml")
-    layer_env = {**env, "GOARCH": arch, "BUILDTAGS": ",".join(dist.tags),
-                 "GOCACHE": str(work / f"gocache-{dist_name}-{arch}")}
+    layer_env = {
+        **env,
+        "GOARCH": arch,
+        "BUILDTAGS": ",".join(dist.tags),
+        "GOCACHE": str(work / f"gocache-{dist_name}-{arch}"),
+    }
     run(["make", "package"], layer_env, collector)
     shutil.rmtree(clone, ignore_errors=True)
     shutil.rmtree(layer_env["GOCACHE"], ignore_errors=True)
@@ -139,11 +169,13 @@ def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figure
     for jobs in args.jobs:
         with tempfile.TemporaryDirectory(prefix="ocelot-bench-") as tmp:
             work = Path(tmp)
-            env = {**base_env, "OCELOT_CACHE_DIR": str(work / "cache"),
-                   "GOCACHE": str(work / "gocache")}
+            env = {
+                **base_env,
+                "OCELOT_CACHE_DIR": str(work / "cache"),
+                "GOCACHE": str(work / "gocache"),
+            }
             cmd = ocelot_matrix(args, work, env, jobs)
-            results.append(measure(f"(a) ocelot, empty caches, -j{jobs}", n,
-                                   lambda: run(cmd, env)))  # noqa: B023
+            results.append(measure(f"(a) ocelot, empty caches, -j{jobs}", n, lambda: run(cmd, env)))  # noqa: B023
             args.hashes.append(layer_hashes(work / "out"))
             if jobs == args.jobs[0]:
                 results.append(measure("(b) ocelot, all cache hits", n, lambda: run(cmd, env)))  # noqa: B023
@@ -151,19 +183,28 @@ def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figure
         with tempfile.TemporaryDirectory(prefix="ocelot-bench-base-") as tmp:
             work = Path(tmp)
             layers = [(d, a) for d in args.dists for a in args.archs]
-            results.append(measure("(c) clone-per-layer baseline", n, lambda: [
-                baseline_layer(args, d, a, work, base_env) for d, a in layers]))
+            results.append(
+                measure(
+                    "(c) clone-per-layer baseline",
+                    n,
+                    lambda: [baseline_layer(args, d, a, work, base_env) for d, a in layers],
+                )
+            )
     return results
 
 
 def table(results: list[Figures]) -> str:
     baseline = next((r for r in results if r.label.startswith("(c)")), None)
-    rows = ["| scenario | layers | wall s | s/layer | CPU s | peak RSS MB | wall vs (c) |",
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| scenario | layers | wall s | s/layer | CPU s | peak RSS MB | wall vs (c) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         ratio = f"{r.wall / baseline.wall:.2f}" if baseline else "n/a"
-        rows.append(f"| {r.label} | {r.layers} | {r.wall:.1f} | {r.wall / r.layers:.2f} | "
-                    f"{r.cpu:.1f} | {r.peak_mb:.0f} | {ratio} |")
+        rows.append(
+            f"| {r.label} | {r.layers} | {r.wall:.1f} | {r.wall / r.layers:.2f} | "
+            f"{r.cpu:.1f} | {r.peak_mb:.0f} | {ratio} |"
+        )
     return "\n".join(rows)
 
 
@@ -172,8 +213,11 @@ def determinism(runs: list[dict[str, str]]) -> str:
     if len(runs) < 2:
         return ""
     same = all(r == runs[0] for r in runs[1:])
-    lines = [f"\nclean runs of (a): {len(runs)}; every layer byte-identical across them: "
-             f"{'yes' if same else 'NO'}", ""]
+    lines = [
+        f"\nclean runs of (a): {len(runs)}; every layer byte-identical across them: "
+        f"{'yes' if same else 'NO'}",
+        "",
+    ]
     lines += [f"    {name}  {sha}" for name, sha in runs[0].items()]
     return "\n".join(lines) + "\n"
 
@@ -185,13 +229,22 @@ def standin_upstream(work: Path) -> tuple[str, Path, Path]:
 
     repo = make_standin_upstream(work / "standin", bare=True)
     (work / "minimal.yaml").write_text(MINIMAL_CONFIG)
-    config = write_dists(work / "distributions.yaml", {
-        "default": {"description": "upstream default", "build-tags": []},
-        "minimal": {"description": "m", "build-tags": MINIMAL_TAGS,
-                    "config-file": "minimal.yaml"},
-        "minimal-memlimit": {"description": "m", "base": "minimal",
-                             "build-tags": ["processor.memorylimiter"]},
-    })
+    config = write_dists(
+        work / "distributions.yaml",
+        {
+            "default": {"description": "upstream default", "build-tags": []},
+            "minimal": {
+                "description": "m",
+                "build-tags": MINIMAL_TAGS,
+                "config-file": "minimal.yaml",
+            },
+            "minimal-memlimit": {
+                "description": "m",
+                "base": "minimal",
+                "build-tags": ["processor.memorylimiter"],
+            },
+        },
+    )
     registry = work / "components.yaml"
     registry.write_text("components: {}\n")
     return str(repo.path), config, registry
@@ -203,8 +256,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--ref", default="main")
     p.add_argument("--config", type=Path, help="distributions file")
     p.add_argument("--components", type=Path, default=PROJECT_REGISTRY)
-    p.add_argument("-d", "--distributions", default="all",
-                   help="comma-separated distributions, or all")
+    p.add_argument(
+        "-d", "--distributions", default="all", help="comma-separated distributions, or all"
+    )
     p.add_argument("-a", "--architectures", default="amd64,arm64")
     p.add_argument("-j", "--jobs", default="1", help="comma-separated -j values for (a)")
     p.add_argument("--skip-baseline", action="store_true")
@@ -230,9 +284,11 @@ def main(argv: list[str] | None = None) -> int:
         args.go = str(go.go)
         args.version = _collector_version(args)
         results = scenarios(args, env)
-    header = (f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
-              f"{_mem_gb():.0f} GB; Go {go.version}; upstream {args.upstream} @ {args.ref}; "
-              f"{time.strftime('%Y-%m-%d')}")
+    header = (
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{_mem_gb():.0f} GB; Go {go.version}; upstream {args.upstream} @ {args.ref}; "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
     text = f"{header}\n\n{table(results)}\n{determinism(args.hashes)}"
     print(text)
     if args.markdown:

@@ -60,8 +60,9 @@ class LayerArtifact:
 ProgressCallback = Callable[[str], None]
 
 
-def build_layers(request: BuildRequest, progress: ProgressCallback | None = None
-                 ) -> list[LayerArtifact]:
+def build_layers(
+    request: BuildRequest, progress: ProgressCallback | None = None
+) -> list[LayerArtifact]:
     """Build (or take from the cache) every distribution and architecture in ``request``,
     all from one upstream commit, and write zips plus manifests to ``request.output_dir``."""
     from ocelot_build.engine import run

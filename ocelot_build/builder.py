@@ -26,19 +26,28 @@ from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress
 
 
-def build_distribution(ctx: Context, plans: list[LayerPlan], progress: Progress
-                       ) -> dict[str, LayerEntry]:
+def build_distribution(
+    ctx: Context, plans: list[LayerPlan], progress: Progress
+) -> dict[str, LayerEntry]:
     """Build every plan of one distribution that the cache cannot serve."""
     dist = plans[0].distribution
     tree = work_tree(ctx, progress, dist.name, private=plans[0].overlay.needs_go_mod)
     entries: dict[str, LayerEntry] = {}
     try:
         if plans[0].overlay.needs_go_mod:
-            names = ", ".join(c.tag.removeprefix("lambdacomponents.")
-                              for c in plans[0].overlay.components) or "go replaces only"
+            names = (
+                ", ".join(
+                    c.tag.removeprefix("lambdacomponents.") for c in plans[0].overlay.components
+                )
+                or "go replaces only"
+            )
             with progress.stage(f"{dist.name}: overlay ({names}) + go mod tidy"):
-                _guard(plans[0], lambda: apply_overlay(tree, plans[0].overlay, ctx.go,
-                                                       ctx.go.env(), verbose=ctx.request.verbose))
+                _guard(
+                    plans[0],
+                    lambda: apply_overlay(
+                        tree, plans[0].overlay, ctx.go, ctx.go.env(), verbose=ctx.request.verbose
+                    ),
+                )
         ids: dict[str, dict[str, tuple[str, ...]]] | None = None
         for plan in plans:
             with ctx.cache.lock(plan.key):
@@ -55,18 +64,39 @@ def build_distribution(ctx: Context, plans: list[LayerPlan], progress: Progress
     return entries
 
 
-def _build_one(ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str],
-               ids: dict[str, dict[str, tuple[str, ...]]], progress: Progress) -> LayerEntry:
+def _build_one(
+    ctx: Context,
+    plan: LayerPlan,
+    tree: Path,
+    env: dict[str, str],
+    ids: dict[str, dict[str, tuple[str, ...]]],
+    progress: Progress,
+) -> LayerEntry:
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ocelot-out-") as scratch:
         out = Path(scratch)
         with progress.stage(f"{plan.label}: go build"):
-            binary = _guard(plan, lambda: gobuild.go_build(
-                tree, out / "extensions", plan.architecture, plan.distribution.tags,
-                ctx.version, ctx.source.commit, ctx.go, env, verbose=ctx.request.verbose))
+            binary = _guard(
+                plan,
+                lambda: gobuild.go_build(
+                    tree,
+                    out / "extensions",
+                    plan.architecture,
+                    plan.distribution.tags,
+                    ctx.version,
+                    ctx.source.commit,
+                    ctx.go,
+                    env,
+                    verbose=ctx.request.verbose,
+                ),
+            )
         info = read_build_info(binary, ctx.go)
-        components = _guard(plan, lambda: check_linked(
-            info, required_modules(tree, ctx.go), ctx.catalogue.components, plan.intended))
+        components = _guard(
+            plan,
+            lambda: check_linked(
+                info, required_modules(tree, ctx.go), ctx.catalogue.components, plan.intended
+            ),
+        )
         with progress.stage(f"{plan.label}: package"):
             layer = write_layer_zip(binary, plan.config, out / "layer.zip")
         facts = {
@@ -75,8 +105,10 @@ def _build_one(ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str],
             "commit": ctx.source.commit,
             "build_tags": list(plan.distribution.tags),
             "components": components,
-            "component_ids": {k: sorted(ids[k][n][0] for n in names if n in ids[k])
-                              for k, names in components.items()},
+            "component_ids": {
+                k: sorted(ids[k][n][0] for n in names if n in ids[k])
+                for k, names in components.items()
+            },
             "modules": info.module_list(),
             "config_sha256": hashlib.sha256(plan.config).hexdigest(),
             "zip": {"sha256": file_sha256(layer.path), "size": layer.size},

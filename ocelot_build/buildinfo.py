@@ -77,9 +77,12 @@ def required_modules(collector_dir: Path, go: GoToolchain) -> list[str]:
     return [r["Path"] for r in data.get("Require") or []]
 
 
-def check_linked(info: BuildInfo, required: list[str],
-                 catalogue_components: dict[str, Component],
-                 intended: dict[str, list[str]]) -> dict[str, list[str]]:
+def check_linked(
+    info: BuildInfo,
+    required: list[str],
+    catalogue_components: dict[str, Component],
+    intended: dict[str, list[str]],
+) -> dict[str, list[str]]:
     """Fail when a component is linked that should not be, or one is missing.
 
     A component is judged by its factory module (found among go.mod's requirements): in the

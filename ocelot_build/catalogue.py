@@ -53,11 +53,15 @@ class TagCatalogue:
         problems = []
         for tag in tags:
             if tag not in self.known_tags:
-                problems.append(f"{where}: unknown build tag {short_tag(tag)!r}; "
-                                f"nearest valid: {', '.join(self.nearest(tag))}")
+                problems.append(
+                    f"{where}: unknown build tag {short_tag(tag)!r}; "
+                    f"nearest valid: {', '.join(self.nearest(tag))}"
+                )
         if tags and CUSTOM_TAG not in tags:
-            problems.append(f"{where}: component tags need {short_tag(CUSTOM_TAG)!r} "
-                            "(without it upstream's default set is built and the tags ignored)")
+            problems.append(
+                f"{where}: component tags need {short_tag(CUSTOM_TAG)!r} "
+                "(without it upstream's default set is built and the tags ignored)"
+            )
         return problems
 
     def nearest(self, tag: str, n: int = 3) -> list[str]:
@@ -77,15 +81,19 @@ class TagCatalogue:
             if not gobuildexpr.satisfied(gofile.constraint, active):
                 continue
             for comp in self.components.values():
-                if comp.file == gofile or (comp.factory_imports and
-                                           comp.factory_imports <= gofile.imports):
+                if comp.file == gofile or (
+                    comp.factory_imports and comp.factory_imports <= gofile.imports
+                ):
                     chosen.add(comp.tag)
         return by_kind(self.components[t] for t in chosen)
 
     def overlay_selected(self, tags: tuple[str, ...]) -> list[Component]:
         active = frozenset(tags) | PLATFORM
-        return [c for c in self.components.values()
-                if c.source == "overlay" and gobuildexpr.satisfied(c.file.constraint, active)]
+        return [
+            c
+            for c in self.components.values()
+            if c.source == "overlay" and gobuildexpr.satisfied(c.file.constraint, active)
+        ]
 
 
 def members(components: dict[str, Component], names: dict[str, list[str]]) -> list[Component]:
@@ -102,8 +110,9 @@ def by_kind(components: object) -> dict[str, list[str]]:
 
 def read_catalogue(source: UpstreamSource, overlay: dict[str, ComponentSpec]) -> TagCatalogue:
     """Build the catalogue from the upstream tree at the commit plus our overlay wrappers."""
-    upstream_files = {p: parse_go(p, text)
-                      for p, text in source.read_tree(COMPONENTS_DIR, ".go").items()}
+    upstream_files = {
+        p: parse_go(p, text) for p, text in source.read_tree(COMPONENTS_DIR, ".go").items()
+    }
     kind_imports = _kind_imports(upstream_files)
     components: dict[str, Component] = {}
     for gofile in upstream_files.values():
@@ -113,12 +122,19 @@ def read_catalogue(source: UpstreamSource, overlay: dict[str, ComponentSpec]) ->
     for spec in overlay.values():
         for path in spec.files:
             gofile = parse_go(f"{COMPONENTS_DIR}/{spec.kind}/{path.name}", path.read_text())
-            components[spec.tag] = Component(spec.tag, spec.kind, spec.name, "overlay", gofile,
-                                             gofile.imports - kind_imports.get(spec.kind, set()))
+            components[spec.tag] = Component(
+                spec.tag,
+                spec.kind,
+                spec.name,
+                "overlay",
+                gofile,
+                gofile.imports - kind_imports.get(spec.kind, set()),
+            )
     overlay_files = [c.file for c in components.values() if c.source == "overlay"]
     files = (*upstream_files.values(), *overlay_files)
-    known = {t for f in files
-             for t in gobuildexpr.identifiers(f.constraint) if t.startswith(TAG_PREFIX)}
+    known = {
+        t for f in files for t in gobuildexpr.identifiers(f.constraint) if t.startswith(TAG_PREFIX)
+    }
     return TagCatalogue(components, frozenset(known), files)
 
 
@@ -140,16 +156,21 @@ def _kind_imports(files: dict[str, GoFile]) -> dict[str, set[str]]:
     return result
 
 
-def _as_component(gofile: GoFile, source: str,
-                  kind_imports: dict[str, set[str]]) -> Component | None:
+def _as_component(
+    gofile: GoFile, source: str, kind_imports: dict[str, set[str]]
+) -> Component | None:
     parts = PurePosixPath(gofile.path).parts
     if len(parts) != 4 or parts[2] not in KINDS:
         return None
     kind = parts[2]
-    tags = [t for t in gobuildexpr.identifiers(gofile.constraint)
-            if t.startswith(f"{TAG_PREFIX}{kind}.") and not t.endswith(".all")]
+    tags = [
+        t
+        for t in gobuildexpr.identifiers(gofile.constraint)
+        if t.startswith(f"{TAG_PREFIX}{kind}.") and not t.endswith(".all")
+    ]
     if len(tags) != 1:
         return None
     name = tags[0].rsplit(".", 1)[1]
-    return Component(tags[0], kind, name, source, gofile,
-                     gofile.imports - kind_imports.get(kind, set()))
+    return Component(
+        tags[0], kind, name, source, gofile, gofile.imports - kind_imports.get(kind, set())
+    )

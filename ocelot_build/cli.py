@@ -24,36 +24,80 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m ocelot_build",
-                description="Build right-sized OpenTelemetry Collector Lambda layers "
-                            "(and publish them with Pulumi).")
-    p.add_argument("-d", "--distribution", default="default",
-                   help="distribution name(s), comma-separated, or 'all' (default: default)")
-    p.add_argument("-a", "--architecture", default="amd64",
-                   help="amd64, arm64, comma-separated, or 'all' (default: amd64)")
-    p.add_argument("-r", "--upstream-repo", default=api.DEFAULT_UPSTREAM_REPO,
-                   help="owner/name on GitHub, a git URL, or a local path")
-    p.add_argument("-b", "--upstream-ref", default=api.DEFAULT_UPSTREAM_REF,
-                   help="branch, tag, or full/short commit SHA (default: main)")
-    p.add_argument("-l", "--layer-name", default=api.DEFAULT_LAYER_NAME,
-                   help="base layer name (default: ocel)")
-    p.add_argument("-c", "--config", type=Path, default=None,
-                   help="distributions file (default: config/distributions.yaml)")
-    p.add_argument("--components", type=Path, default=None,
-                   help="overlay component registry (default: config/components.yaml)")
-    p.add_argument("-o", "--output-dir", type=Path, default=Path("build"),
-                   help="where zips and manifests go (default: build/)")
-    p.add_argument("--runtimes", default="",
-                   help='compatible runtimes, space-separated, e.g. "python3.12 nodejs22.x"')
+    p = _Parser(
+        prog="python -m ocelot_build",
+        description="Build right-sized OpenTelemetry Collector Lambda layers "
+        "(and publish them with Pulumi).",
+    )
+    p.add_argument(
+        "-d",
+        "--distribution",
+        default="default",
+        help="distribution name(s), comma-separated, or 'all' (default: default)",
+    )
+    p.add_argument(
+        "-a",
+        "--architecture",
+        default="amd64",
+        help="amd64, arm64, comma-separated, or 'all' (default: amd64)",
+    )
+    p.add_argument(
+        "-r",
+        "--upstream-repo",
+        default=api.DEFAULT_UPSTREAM_REPO,
+        help="owner/name on GitHub, a git URL, or a local path",
+    )
+    p.add_argument(
+        "-b",
+        "--upstream-ref",
+        default=api.DEFAULT_UPSTREAM_REF,
+        help="branch, tag, or full/short commit SHA (default: main)",
+    )
+    p.add_argument(
+        "-l", "--layer-name", default=api.DEFAULT_LAYER_NAME, help="base layer name (default: ocel)"
+    )
+    p.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=None,
+        help="distributions file (default: config/distributions.yaml)",
+    )
+    p.add_argument(
+        "--components",
+        type=Path,
+        default=None,
+        help="overlay component registry (default: config/components.yaml)",
+    )
+    p.add_argument(
+        "-o",
+        "--output-dir",
+        type=Path,
+        default=Path("build"),
+        help="where zips and manifests go (default: build/)",
+    )
+    p.add_argument(
+        "--runtimes",
+        default="",
+        help='compatible runtimes, space-separated, e.g. "python3.12 nodejs22.x"',
+    )
     p.add_argument("--skip-publish", action="store_true", help="build only, do not publish")
     p.add_argument("--stack", default=None, help="Pulumi stack to publish into")
     p.add_argument("--public", action="store_true", help="publish with a public permission")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    p.add_argument("--verify", action="store_true",
-                   help="boot each layer against a local Lambda Extensions API before output")
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="boot each layer against a local Lambda Extensions API before output",
+    )
     p.add_argument("--keep-temp", action="store_true", help="keep and print the work trees")
-    p.add_argument("-j", "--jobs", type=int, default=None,
-                   help="distributions built in parallel (default: 1; see docs/benchmarks.md)")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        help="distributions built in parallel (default: 1; see docs/benchmarks.md)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="stream git and go output")
     return p
 
@@ -65,8 +109,11 @@ def _split(text: str) -> list[str]:
 def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace]:
     args = parser().parse_args(argv)
     archs = _split(args.architecture)
-    architectures = (tuple(Architecture) if archs == ["all"]
-                     else tuple(dict.fromkeys(Architecture.parse(a) for a in archs)))
+    architectures = (
+        tuple(Architecture)
+        if archs == ["all"]
+        else tuple(dict.fromkeys(Architecture.parse(a) for a in archs))
+    )
     if not architectures:
         raise UsageError("no architecture given; allowed: amd64, arm64, all")
     distributions = tuple(dict.fromkeys(_split(args.distribution)))
@@ -79,12 +126,19 @@ def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace
     if args.config is not None and not args.config.is_file():
         raise UsageError(f"distributions file {args.config} does not exist")
     request = api.BuildRequest(
-        distributions=distributions, architectures=architectures,
-        upstream_repo=args.upstream_repo, upstream_ref=args.upstream_ref,
-        layer_name=args.layer_name, config_path=args.config, output_dir=args.output_dir,
+        distributions=distributions,
+        architectures=architectures,
+        upstream_repo=args.upstream_repo,
+        upstream_ref=args.upstream_ref,
+        layer_name=args.layer_name,
+        config_path=args.config,
+        output_dir=args.output_dir,
         registry_path=args.components,
-        use_cache=not args.no_cache, keep_temp=args.keep_temp, verbose=args.verbose,
-        verify=args.verify, jobs=args.jobs,
+        use_cache=not args.no_cache,
+        keep_temp=args.keep_temp,
+        verbose=args.verbose,
+        verify=args.verify,
+        jobs=args.jobs,
     )
     return request, args
 
@@ -94,20 +148,31 @@ def summary(artifacts: list[api.LayerArtifact]) -> str:
     for a in artifacts:
         m = a.manifest
         built = f"built in {m['build_seconds']:.0f}s" if m.get("build_seconds") else "built"
-        rows.append((a.distribution, a.architecture.value, str(a.zip_path),
-                     f"{m['zip']['size'] / 1e6:.1f} MB", f"{m['unzipped_size'] / 1e6:.1f} MB",
-                     a.sha256[:12], "hit" if a.cache_hit else built))
+        rows.append(
+            (
+                a.distribution,
+                a.architecture.value,
+                str(a.zip_path),
+                f"{m['zip']['size'] / 1e6:.1f} MB",
+                f"{m['unzipped_size'] / 1e6:.1f} MB",
+                a.sha256[:12],
+                "hit" if a.cache_hit else built,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                     for r in rows)
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
 
 
 def run(argv: list[str]) -> int:
     request, args = parse_request(argv)
     if not args.skip_publish and shutil.which("pulumi") is None:
-        raise ToolMissingError("publishing needs the Pulumi CLI, which is not installed: "
-                               "install it (https://www.pulumi.com/docs/install/) or pass "
-                               "--skip-publish to only build")
+        raise ToolMissingError(
+            "publishing needs the Pulumi CLI, which is not installed: "
+            "install it (https://www.pulumi.com/docs/install/) or pass "
+            "--skip-publish to only build"
+        )
     artifacts = api.build_layers(request)
     print(summary(artifacts))
     if not args.skip_publish:

@@ -23,9 +23,14 @@ MUST_NEW_TYPE = re.compile(r'MustNewType\(\s*"([^"]+)"\s*\)')
 SECTIONS = {f"{kind}s": kind for kind in KINDS}
 
 
-def component_ids(components: list[Component], overlay: dict[str, ComponentSpec],
-                  collector_dir: Path, go: GoToolchain, env: dict[str, str],
-                  tags: tuple[str, ...]) -> dict[str, dict[str, tuple[str, ...]]]:
+def component_ids(
+    components: list[Component],
+    overlay: dict[str, ComponentSpec],
+    collector_dir: Path,
+    go: GoToolchain,
+    env: dict[str, str],
+    tags: tuple[str, ...],
+) -> dict[str, dict[str, tuple[str, ...]]]:
     """kind → {tag name → accepted YAML ids, canonical first} for the given components.
 
     A component may accept a deprecated alias too (v0.158's ``otlp_http`` still takes
@@ -43,8 +48,13 @@ def component_ids(components: list[Component], overlay: dict[str, ComponentSpec]
     return ids
 
 
-def _package_dirs(packages: list[str], collector_dir: Path, go: GoToolchain,
-                  env: dict[str, str], tags: tuple[str, ...]) -> dict[str, Path]:
+def _package_dirs(
+    packages: list[str],
+    collector_dir: Path,
+    go: GoToolchain,
+    env: dict[str, str],
+    tags: tuple[str, ...],
+) -> dict[str, Path]:
     argv = [go.go, "list", "-e", "-f", "{{.ImportPath}}\t{{.Dir}}"]
     if tags:
         argv += ["-tags", ",".join(tags)]
@@ -95,8 +105,12 @@ def check_config(config: bytes, ids: dict[str, dict[str, tuple[str, ...]]], wher
         for key in declared:
             type_name = str(key).split("/", 1)[0]
             if type_name not in available:
-                problems.append(f"{section}.{key} (type {type_name!r}; the layer has "
-                                f"{', '.join(sorted(available)) or 'no ' + section})")
+                problems.append(
+                    f"{section}.{key} (type {type_name!r}; the layer has "
+                    f"{', '.join(sorted(available)) or 'no ' + section})"
+                )
     if problems:
-        raise BuildError(f"{where}: the bundled collector config names components the "
-                         f"layer lacks: {'; '.join(problems)}")
+        raise BuildError(
+            f"{where}: the bundled collector config names components the "
+            f"layer lacks: {'; '.join(problems)}"
+        )

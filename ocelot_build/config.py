@@ -25,8 +25,15 @@ from ocelot_build.yamlio import did_you_mean, load_yaml, raise_all
 
 TAG_PREFIX = "lambdacomponents."
 CUSTOM_TAG = TAG_PREFIX + "custom"
-ENTRY_KEYS = ("description", "base", "build-tags", "config-file",
-              "max-zip-mb", "max-unzipped-mb", "max-init-ms")
+ENTRY_KEYS = (
+    "description",
+    "base",
+    "build-tags",
+    "config-file",
+    "max-zip-mb",
+    "max-unzipped-mb",
+    "max-init-ms",
+)
 TOP_KEYS = ("distributions", "components", "go-replaces")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "distributions.yaml"
@@ -90,8 +97,9 @@ def load_distributions(path: Path | None = None) -> DistributionsFile:
     raise_all(errors, source)
     resolved = {str(n): _resolve(str(n), entries, source) for n in entries}
     replaces = raw.get("go-replaces") or {}
-    return DistributionsFile(source, resolved, raw.get("components") or {},
-                             {str(k): str(v) for k, v in replaces.items()})
+    return DistributionsFile(
+        source, resolved, raw.get("components") or {}, {str(k): str(v) for k, v in replaces.items()}
+    )
 
 
 def _top_level(data: Any, errors: list[str]) -> dict[str, Any]:
@@ -127,8 +135,10 @@ def _check_entry(name: str, entry: Any, entries: dict[str, Any]) -> list[str]:
         errors.append(f"{where}.build-tags must be a list of tag strings")
     base = entry.get("base")
     if base is not None and base not in entries:
-        errors.append(f"{where}.base: unknown distribution {base!r}"
-                      f"{did_you_mean(str(base), map(str, entries))}")
+        errors.append(
+            f"{where}.base: unknown distribution {base!r}"
+            f"{did_you_mean(str(base), map(str, entries))}"
+        )
     config_file = entry.get("config-file")
     if config_file is not None and not isinstance(config_file, str):
         errors.append(f"{where}.config-file must be a path string")

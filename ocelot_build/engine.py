@@ -23,8 +23,9 @@ VERIFY_CACHE_FORMAT = 2
 DEFAULT_JOBS = 1  # measured on 2 cores: see docs/benchmarks.md
 
 
-def run(request: BuildRequest, callback: Callable[[str], None] | None = None
-        ) -> list[LayerArtifact]:
+def run(
+    request: BuildRequest, callback: Callable[[str], None] | None = None
+) -> list[LayerArtifact]:
     progress = Progress(verbose=request.verbose, callback=callback)
     ctx, chosen = resolve(request, progress)
     plans = plan_layers(ctx, chosen)
@@ -49,21 +50,29 @@ def _run_with(ctx: Context, plans: list[LayerPlan], progress: Progress) -> list[
         if plan.key not in entries:
             misses.setdefault(plan.distribution.name, []).append(plan)
     entries.update(_build_missing(ctx, list(misses.values()), progress))
-    artifacts = [write_artifact(ctx.request, p, ctx.source, entries[p.key], p.key in hits)
-                 for p in plans]
+    artifacts = [
+        write_artifact(ctx.request, p, ctx.source, entries[p.key], p.key in hits) for p in plans
+    ]
     for plan, artifact in zip(plans, artifacts, strict=True):
         _check(ctx, plan, artifact, progress)
     return artifacts
 
 
-def _boot_check(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Progress
-                ) -> dict[str, Any]:
+def _boot_check(
+    ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Progress
+) -> dict[str, Any]:
     """Boot the layer, or reuse the passed check of the same bytes (a Pulumi preview of an
     unchanged stack would otherwise boot every layer again). Failures are never reused."""
     from ocelot_build.verify import verify_layer
 
-    key = digest({"zip": artifact.sha256, "arch": plan.architecture.value,
-                  "components": artifact.manifest["components"], "format": VERIFY_CACHE_FORMAT})
+    key = digest(
+        {
+            "zip": artifact.sha256,
+            "arch": plan.architecture.value,
+            "components": artifact.manifest["components"],
+            "format": VERIFY_CACHE_FORMAT,
+        }
+    )
     cached = ctx.cache.root / "verify" / f"{key}.json"
     if cached.is_file():
         progress.say(f"{plan.label}: boot check passed before for these bytes (cached)")
@@ -72,9 +81,12 @@ def _boot_check(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress
     for bundled in (False, True):  # the OTLP round trip, then the layer's own config
         what = "boot check" + (" with the bundled config" if bundled else "")
         with progress.stage(f"{plan.label}: {what}"):
-            report = verify_layer(artifact.zip_path, architecture=plan.architecture,
-                                  components=artifact.manifest["components"],
-                                  bundled_config=bundled)
+            report = verify_layer(
+                artifact.zip_path,
+                architecture=plan.architecture,
+                components=artifact.manifest["components"],
+                bundled_config=bundled,
+            )
         progress.say(f"{plan.label}: {what} {report.status} {report.reason or ''}".rstrip())
         if report.status == "failed":
             artifact.manifest["verify"] = report.to_dict()
@@ -82,16 +94,19 @@ def _boot_check(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress
             report.raise_if_failed(plan.label + (" with its bundled config" if bundled else ""))
         reports.append(report)
     result = reports[0].to_dict()
-    result["bundled_config"] = {k: reports[1].to_dict().get(k) for k in
-                                ("status", "reason", "init_ms", "startup_duration_ms")}
+    result["bundled_config"] = {
+        k: reports[1].to_dict().get(k)
+        for k in ("status", "reason", "init_ms", "startup_duration_ms")
+    }
     if report.status == "passed":
         cached.parent.mkdir(parents=True, exist_ok=True)
         write_json(cached, result)
     return result
 
 
-def _build_missing(ctx: Context, groups: list[list[LayerPlan]], progress: Progress
-                   ) -> dict[str, LayerEntry]:
+def _build_missing(
+    ctx: Context, groups: list[list[LayerPlan]], progress: Progress
+) -> dict[str, LayerEntry]:
     """Build each distribution's missing layers, ``jobs`` distributions at a time.
 
     Go already uses every core inside one build. On 2 cores a second concurrent build was
@@ -125,7 +140,11 @@ def _check(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Pro
         if result["status"] == "passed" and not result.get("emulated"):
             init_ms = result.get("init_ms")
     manifest = artifact.manifest
-    violations = check_budgets(plan.distribution.budgets, zip_size=manifest["zip"]["size"],
-                               unzipped_size=manifest["unzipped_size"], init_ms=init_ms)
+    violations = check_budgets(
+        plan.distribution.budgets,
+        zip_size=manifest["zip"]["size"],
+        unzipped_size=manifest["unzipped_size"],
+        init_ms=init_ms,
+    )
     if violations:
         raise VerifyError(f"{plan.label}: over budget: {'; '.join(violations)}")

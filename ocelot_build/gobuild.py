@@ -33,14 +33,24 @@ def build_flags(tags: tuple[str, ...], version: str, commit: str) -> list[str]:
     return [*flags, "-ldflags", ldflags(version, commit)]
 
 
-def go_env(go: GoToolchain, arch: Architecture, extra: dict[str, str] | None = None
-           ) -> dict[str, str]:
+def go_env(
+    go: GoToolchain, arch: Architecture, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     return go.env({"GOOS": "linux", "GOARCH": arch.go, "CGO_ENABLED": "0", **(extra or {})})
 
 
-def go_build(collector_dir: Path, out_dir: Path, arch: Architecture, tags: tuple[str, ...],
-             version: str, commit: str, go: GoToolchain, env: dict[str, str], *,
-             verbose: bool = False) -> Path:
+def go_build(
+    collector_dir: Path,
+    out_dir: Path,
+    arch: Architecture,
+    tags: tuple[str, ...],
+    version: str,
+    commit: str,
+    go: GoToolchain,
+    env: dict[str, str],
+    *,
+    verbose: bool = False,
+) -> Path:
     """Build ``out_dir/collector`` for ``arch`` and check it really is that architecture."""
     out_dir.mkdir(parents=True, exist_ok=True)
     binary = out_dir / BINARY_NAME
@@ -53,5 +63,7 @@ def go_build(collector_dir: Path, out_dir: Path, arch: Architecture, tags: tuple
 def check_elf(binary: Path, arch: Architecture) -> None:
     machine = elf_machine(binary)
     if machine != arch.elf_machine:
-        raise BuildError(f"{binary} is not a linux/{arch.value} ELF binary "
-                         f"(e_machine {machine}, expected {arch.elf_machine})")
+        raise BuildError(
+            f"{binary} is not a linux/{arch.value} ELF binary "
+            f"(e_machine {machine}, expected {arch.elf_machine})"
+        )

@@ -45,8 +45,7 @@ def _tokenize(text: str) -> list[str]:
 Parser = Callable[[list[str], int], tuple[int, Expr]]
 
 
-def _chain(tokens: list[str], pos: int, op: str, operand: Parser, any_: bool
-           ) -> tuple[int, Expr]:
+def _chain(tokens: list[str], pos: int, op: str, operand: Parser, any_: bool) -> tuple[int, Expr]:
     """``operand (op operand)*``: true when any (``||``) or all (``&&``) operands are."""
     pos, first = operand(tokens, pos)
     parts = [first]

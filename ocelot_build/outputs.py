@@ -21,8 +21,9 @@ def artifact_stem(layer_name: str, distribution: str, arch: str) -> str:
     return f"{layer_name}-{distribution}-{arch}"
 
 
-def compose_manifest(request: BuildRequest, plan: LayerPlan, source: UpstreamSource,
-                     entry: LayerEntry, zip_name: str) -> dict[str, Any]:
+def compose_manifest(
+    request: BuildRequest, plan: LayerPlan, source: UpstreamSource, entry: LayerEntry, zip_name: str
+) -> dict[str, Any]:
     """Cached build facts plus the request-specific names (which do not change the bytes)."""
     facts = entry.facts
     return {
@@ -49,8 +50,13 @@ def compose_manifest(request: BuildRequest, plan: LayerPlan, source: UpstreamSou
     }
 
 
-def write_artifact(request: BuildRequest, plan: LayerPlan, source: UpstreamSource,
-                   entry: LayerEntry, cache_hit: bool) -> LayerArtifact:
+def write_artifact(
+    request: BuildRequest,
+    plan: LayerPlan,
+    source: UpstreamSource,
+    entry: LayerEntry,
+    cache_hit: bool,
+) -> LayerArtifact:
     out_dir = request.output_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = artifact_stem(request.layer_name, plan.distribution.name, plan.architecture.value)
@@ -59,8 +65,9 @@ def write_artifact(request: BuildRequest, plan: LayerPlan, source: UpstreamSourc
     atomic_copy(entry.zip_path, zip_path)
     manifest_path = out_dir / f"{stem}.json"
     write_json(manifest_path, manifest)
-    return LayerArtifact(plan.distribution.name, plan.architecture, zip_path, manifest_path,
-                         manifest, cache_hit)
+    return LayerArtifact(
+        plan.distribution.name, plan.architecture, zip_path, manifest_path, manifest, cache_hit
+    )
 
 
 def atomic_copy(src: Path, dest: Path) -> None:

@@ -45,15 +45,20 @@ class OverlayPlan:
         return bool(self.components or self.go_replaces)
 
 
-def module_requirements(module_dir: Path, go: GoToolchain, env: dict[str, str]
-                        ) -> dict[str, str]:
+def module_requirements(module_dir: Path, go: GoToolchain, env: dict[str, str]) -> dict[str, str]:
     """A module's ``require`` lines: path → version."""
     data = json.loads(proc.run([go.go, "mod", "edit", "-json"], cwd=module_dir, env=env))
     return {r["Path"]: r["Version"] for r in data.get("Require") or []}
 
 
-def align_requirements(module_dir: Path, upstream: dict[str, str], go: GoToolchain,
-                       env: dict[str, str], *, verbose: bool = False) -> None:
+def align_requirements(
+    module_dir: Path,
+    upstream: dict[str, str],
+    go: GoToolchain,
+    env: dict[str, str],
+    *,
+    verbose: bool = False,
+) -> None:
     """Pin a local module's shared requirements to upstream's versions.
 
     Our own modules are written against one collector release; left alone, their
@@ -63,14 +68,23 @@ def align_requirements(module_dir: Path, upstream: dict[str, str], go: GoToolcha
     the upstream it is built into.
     """
     ours = module_requirements(module_dir, go, env)
-    edits = [f"-require={path}@{upstream[path]}" for path, version in sorted(ours.items())
-             if path in upstream and upstream[path] != version]
+    edits = [
+        f"-require={path}@{upstream[path]}"
+        for path, version in sorted(ours.items())
+        if path in upstream and upstream[path] != version
+    ]
     if edits:
         proc.run([go.go, "mod", "edit", *edits], cwd=module_dir, env=env, verbose=verbose)
 
 
-def apply_overlay(collector_dir: Path, plan: OverlayPlan, go: GoToolchain,
-                  env: dict[str, str], *, verbose: bool = False) -> None:
+def apply_overlay(
+    collector_dir: Path,
+    plan: OverlayPlan,
+    go: GoToolchain,
+    env: dict[str, str],
+    *,
+    verbose: bool = False,
+) -> None:
     """Copy wrappers and local modules, then ``go mod edit`` and ``go mod tidy``."""
     for comp in plan.components:
         target = collector_dir / "lambdacomponents" / comp.kind

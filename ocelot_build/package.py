@@ -31,17 +31,23 @@ class LayerZip:
 
 def write_layer_zip(binary: Path, config: bytes, dest: Path) -> LayerZip:
     """Write the zip next to ``dest`` and move it into place only once it is complete."""
-    entries = sorted([
-        (CONFIG_ENTRY, config, 0o100644),
-        (BINARY_ENTRY, binary.read_bytes(), 0o100755),
-    ])
+    entries = sorted(
+        [
+            (CONFIG_ENTRY, config, 0o100644),
+            (BINARY_ENTRY, binary.read_bytes(), 0o100755),
+        ]
+    )
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
             for name, data, mode in entries:
-                zf.writestr(_entry(name, mode), data, compress_type=zipfile.ZIP_DEFLATED,
-                            compresslevel=COMPRESS_LEVEL)
+                zf.writestr(
+                    _entry(name, mode),
+                    data,
+                    compress_type=zipfile.ZIP_DEFLATED,
+                    compresslevel=COMPRESS_LEVEL,
+                )
         os.replace(tmp_name, dest)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -44,19 +44,23 @@ class Context:
 
 def resolve(request: BuildRequest, progress: Progress) -> tuple[Context, list[Distribution]]:
     dists = load_distributions(request.config_path)
-    registry = load_registry(dists.components, dists.path.parent,
-                             request.registry_path or PROJECT_REGISTRY)
+    registry = load_registry(
+        dists.components, dists.path.parent, request.registry_path or PROJECT_REGISTRY
+    )
     chosen = dists.select(list(request.distributions))
     go = find_go()
     cache = Cache()
     with progress.stage(f"upstream {request.upstream_repo} @ {request.upstream_ref}"):
-        source = fetch_upstream(request.upstream_repo, request.upstream_ref, cache,
-                                verbose=request.verbose)
+        source = fetch_upstream(
+            request.upstream_repo, request.upstream_ref, cache, verbose=request.verbose
+        )
     progress.say(f"upstream commit {source.commit[:12]}")
     go_mod = source.read_file("collector/go.mod")
     if go_mod is None:
-        raise UsageError(f"{request.upstream_repo} at {source.commit[:12]} has no "
-                         "collector/go.mod: is it opentelemetry-lambda?")
+        raise UsageError(
+            f"{request.upstream_repo} at {source.commit[:12]} has no "
+            "collector/go.mod: is it opentelemetry-lambda?"
+        )
     try:
         version = collector_version(go_mod)
     except ValueError as exc:
@@ -74,13 +78,15 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
     for dist in chosen:
         problems += ctx.catalogue.check(dist.tags, f"distribution {dist.name}")
         if dist.config_file and not dist.config_file.is_file():
-            problems.append(f"distribution {dist.name}: config-file {dist.config_file} "
-                            "does not exist")
+            problems.append(
+                f"distribution {dist.name}: config-file {dist.config_file} does not exist"
+            )
             continue
         configs[dist.name] = dist.config_file.read_bytes() if dist.config_file else default_config
         if dist.config_file:
-            problems += collector_config.syntax_problems(configs[dist.name],
-                                                         f"distribution {dist.name}")
+            problems += collector_config.syntax_problems(
+                configs[dist.name], f"distribution {dist.name}"
+            )
     if problems:
         raise UsageError("; ".join(problems))
     plans = []
@@ -138,13 +144,17 @@ def discard(ctx: Context, tree: Path, progress: Progress) -> None:
         shutil.rmtree(tree.parent, ignore_errors=True)
 
 
-def check_config_fits(ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str]
-                      ) -> dict[str, dict[str, tuple[str, ...]]]:
+def check_config_fits(
+    ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str]
+) -> dict[str, dict[str, tuple[str, ...]]]:
     comps = members(ctx.catalogue.components, plan.intended)
-    ids = collector_config.component_ids(comps, ctx.registry, tree, ctx.go, env,
-                                         plan.distribution.tags)
-    where = (f"distribution {plan.distribution.name} "
-             f"({plan.distribution.config_file or 'upstream ' + UPSTREAM_CONFIG})")
+    ids = collector_config.component_ids(
+        comps, ctx.registry, tree, ctx.go, env, plan.distribution.tags
+    )
+    where = (
+        f"distribution {plan.distribution.name} "
+        f"({plan.distribution.config_file or 'upstream ' + UPSTREAM_CONFIG})"
+    )
     collector_config.check_config(plan.config, ids, where)
     return ids
 

@@ -22,8 +22,9 @@ from ocelot_build.toolchain import GoToolchain
 from ocelot_build.upstream import UpstreamSource
 
 CACHE_FORMAT = 2  # 2: local overlay modules aligned to upstream requirements
-OTELCOL_REQUIRE = re.compile(r"^\s*(?:require\s+)?go\.opentelemetry\.io/collector/otelcol\s+(v\S+)",
-                             re.MULTILINE)
+OTELCOL_REQUIRE = re.compile(
+    r"^\s*(?:require\s+)?go\.opentelemetry\.io/collector/otelcol\s+(v\S+)", re.MULTILINE
+)
 GO_DIRECTIVE = re.compile(r"^go\s+(\d+\.\d+(?:\.\d+)?)", re.MULTILINE)
 
 
@@ -64,22 +65,32 @@ def tree_digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def cache_key(source: UpstreamSource, dist: Distribution, arch: Architecture,
-              overlay: OverlayPlan, config: bytes, go: GoToolchain) -> str:
+def cache_key(
+    source: UpstreamSource,
+    dist: Distribution,
+    arch: Architecture,
+    overlay: OverlayPlan,
+    config: bytes,
+    go: GoToolchain,
+) -> str:
     version = overlay.collector_version
-    return digest({
-        "format": CACHE_FORMAT,
-        "commit": source.commit,
-        "tags": list(dist.tags),
-        "arch": arch.value,
-        "overlay": [_overlay_inputs(spec_tag, overlay) for spec_tag in
-                    sorted(c.tag for c in overlay.components)],
-        "go_replaces": [list(r) for r in overlay.go_replaces],
-        "config_sha256": hashlib.sha256(config).hexdigest(),
-        "go_version": go.version,
-        "flags": gobuild.build_flags(dist.tags, version, source.commit),
-        "zip": [package.COMPRESS_LEVEL, list(package.FIXED_DATE)],
-    })
+    return digest(
+        {
+            "format": CACHE_FORMAT,
+            "commit": source.commit,
+            "tags": list(dist.tags),
+            "arch": arch.value,
+            "overlay": [
+                _overlay_inputs(spec_tag, overlay)
+                for spec_tag in sorted(c.tag for c in overlay.components)
+            ],
+            "go_replaces": [list(r) for r in overlay.go_replaces],
+            "config_sha256": hashlib.sha256(config).hexdigest(),
+            "go_version": go.version,
+            "flags": gobuild.build_flags(dist.tags, version, source.commit),
+            "zip": [package.COMPRESS_LEVEL, list(package.FIXED_DATE)],
+        }
+    )
 
 
 def _overlay_inputs(tag: str, overlay: OverlayPlan) -> dict[str, object]:
@@ -88,6 +99,8 @@ def _overlay_inputs(tag: str, overlay: OverlayPlan) -> dict[str, object]:
     return {
         "tag": tag,
         "files": {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in spec.files},
-        "modules": [[m.path, versions[m.path], tree_digest(m.local) if m.local else None]
-                    for m in spec.modules],
+        "modules": [
+            [m.path, versions[m.path], tree_digest(m.local) if m.local else None]
+            for m in spec.modules
+        ],
     }

@@ -84,8 +84,9 @@ def run(
     return stdout
 
 
-def _collect(proc: subprocess.Popen[bytes], stdin: bytes | None, verbose: bool
-             ) -> tuple[bytes, str]:
+def _collect(
+    proc: subprocess.Popen[bytes], stdin: bytes | None, verbose: bool
+) -> tuple[bytes, str]:
     """Wait for the process; return its stdout and its stderr (streamed when verbose)."""
     if verbose and proc.stderr is not None and proc.stdout is not None:
         echo = _Echo(proc.stderr)  # owns stderr; communicate() would race it

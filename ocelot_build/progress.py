@@ -13,8 +13,13 @@ from contextlib import contextmanager
 
 
 class Progress:
-    def __init__(self, *, verbose: bool = False, callback: Callable[[str], None] | None = None,
-                 enabled: bool | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        verbose: bool = False,
+        callback: Callable[[str], None] | None = None,
+        enabled: bool | None = None,
+    ) -> None:
         self.start = time.monotonic()
         self.callback = callback
         self.enabled = verbose or sys.stderr.isatty() if enabled is None else enabled

@@ -51,8 +51,11 @@ class ComponentSpec:
         return lines
 
 
-def load_registry(extra: dict[str, Any] | None = None, extra_base: Path | None = None,
-                  path: Path = PROJECT_REGISTRY) -> dict[str, ComponentSpec]:
+def load_registry(
+    extra: dict[str, Any] | None = None,
+    extra_base: Path | None = None,
+    path: Path = PROJECT_REGISTRY,
+) -> dict[str, ComponentSpec]:
     """The project registry plus a distributions file's own ``components:`` section."""
     specs: dict[str, ComponentSpec] = {}
     if path != PROJECT_REGISTRY and not path.is_file():
@@ -84,8 +87,10 @@ def _parse_one(tag: str, entry: Any, root: Path, errors: list[str]) -> Component
     full = full_tag(tag)
     parts = full.removeprefix(TAG_PREFIX).split(".")
     if len(parts) != 2 or parts[0] not in KINDS or not re.fullmatch(r"[a-z0-9]+", parts[1]):
-        errors.append(f"{where}: a component tag is <kind>.<name> with kind one of "
-                      f"{', '.join(KINDS)} and a lower-case alphanumeric name")
+        errors.append(
+            f"{where}: a component tag is <kind>.<name> with kind one of "
+            f"{', '.join(KINDS)} and a lower-case alphanumeric name"
+        )
         return None
     if not isinstance(entry, dict):
         errors.append(f"{where} must be a mapping")
@@ -95,12 +100,14 @@ def _parse_one(tag: str, entry: Any, root: Path, errors: list[str]) -> Component
             errors.append(f"{where}: unknown key {key!r}{did_you_mean(str(key), COMPONENT_KEYS)}")
     files = _files(entry.get("files"), root, where, errors)
     modules = _modules(entry.get("modules") or [], root, where, errors)
-    spec = ComponentSpec(full, parts[0], parts[1], entry.get("id"),
-                         str(entry.get("description", "")), files, modules)
-    for f, line in (spec.build_lines().items() if files else ()):
+    spec = ComponentSpec(
+        full, parts[0], parts[1], entry.get("id"), str(entry.get("description", "")), files, modules
+    )
+    for f, line in spec.build_lines().items() if files else ():
         if full not in re.findall(r"[\w.]+", line):
-            errors.append(f"{where}: {f.name} has //go:build {line or '(none)'!r}, "
-                          f"which does not name {full}")
+            errors.append(
+                f"{where}: {f.name} has //go:build {line or '(none)'!r}, which does not name {full}"
+            )
     return spec
 
 

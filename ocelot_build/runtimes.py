@@ -32,8 +32,9 @@ def check_runtimes(runtimes: list[str]) -> list[str]:
     bad = [r for r in runtimes if r not in allowed]
     if bad:
         current = [r for r in allowed if not r.endswith(("-edge", "1.x"))]
-        raise UsageError(f"unknown runtime {', '.join(map(repr, bad))}; "
-                         f"allowed: {' '.join(sorted(current))}")
+        raise UsageError(
+            f"unknown runtime {', '.join(map(repr, bad))}; allowed: {' '.join(sorted(current))}"
+        )
     if len(runtimes) > 15:
         raise UsageError(f"{len(runtimes)} runtimes given; a layer takes at most 15")
     return runtimes
@@ -46,6 +47,8 @@ def check_layer_name(name: str, longest_suffix: str = "") -> str:
     if name.startswith("arn:") or not re.fullmatch(str(shape["pattern"]), name):
         raise UsageError(f"layer name {name!r} may only contain letters, digits, '-' and '_'")
     if len(name + longest_suffix) > limit:
-        raise UsageError(f"layer name {name!r} is too long: with the suffix "
-                         f"{longest_suffix!r} it exceeds AWS's {limit} characters")
+        raise UsageError(
+            f"layer name {name!r} is too long: with the suffix "
+            f"{longest_suffix!r} it exceeds AWS's {limit} characters"
+        )
     return name

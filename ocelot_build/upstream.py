@@ -110,8 +110,13 @@ def _clone(url: str, mirror: Path, verbose: bool) -> None:
     staging = Path(tempfile.mkdtemp(prefix="clone-", dir=mirror.parent))
     try:
         proc.run(["git", "clone", "--bare", "--quiet", url, staging / "m.git"], verbose=verbose)
-        _git(staging / "m.git", verbose, "config", "remote.origin.fetch",
-             "+refs/heads/*:refs/heads/*")
+        _git(
+            staging / "m.git",
+            verbose,
+            "config",
+            "remote.origin.fetch",
+            "+refs/heads/*:refs/heads/*",
+        )
         (staging / "m.git").rename(mirror)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -121,8 +126,15 @@ def _resolve(mirror: Path, ref: str) -> str | None:
     for candidate in (f"refs/heads/{ref}", f"refs/tags/{ref}", ref):
         try:
             out = proc.run(
-                ["git", "--git-dir", mirror, "rev-parse", "--verify", "--quiet",
-                 f"{candidate}^{{commit}}"]
+                [
+                    "git",
+                    "--git-dir",
+                    mirror,
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    f"{candidate}^{{commit}}",
+                ]
             )
         except BuildError:
             continue
@@ -143,12 +155,24 @@ def _fetch_commit(mirror: Path, sha: str, verbose: bool) -> str | None:
 
 
 def _known_refs(mirror: Path) -> str:
-    out = proc.run(["git", "--git-dir", mirror, "for-each-ref", "--format=%(refname)",
-                    "--sort=-creatordate", "refs/heads", "refs/tags"])
+    out = proc.run(
+        [
+            "git",
+            "--git-dir",
+            mirror,
+            "for-each-ref",
+            "--format=%(refname)",
+            "--sort=-creatordate",
+            "refs/heads",
+            "refs/tags",
+        ]
+    )
     heads = [r.removeprefix("refs/heads/") for r in out.split() if r.startswith("refs/heads/")]
     tags = [r.removeprefix("refs/tags/") for r in out.split() if r.startswith("refs/tags/")]
-    return (f"branches: {', '.join(heads[:5]) or 'none'}; "
-            f"newest tags: {', '.join(tags[:5]) or 'none'}; or a commit SHA")
+    return (
+        f"branches: {', '.join(heads[:5]) or 'none'}; "
+        f"newest tags: {', '.join(tags[:5]) or 'none'}; or a commit SHA"
+    )
 
 
 def _git(mirror: Path, verbose: bool, *args: str | Path) -> str:
@@ -162,8 +186,10 @@ def _run_bytes(argv: list[str], stdin: bytes | None = None) -> bytes:
         argv, input=stdin, capture_output=True, env=proc.clean_env(), check=False
     )
     if result.returncode != 0:
-        raise BuildError(f"{argv[0]} failed: {' '.join(argv)}",
-                         detail=proc.tail(result.stderr.decode("utf-8", "replace")))
+        raise BuildError(
+            f"{argv[0]} failed: {' '.join(argv)}",
+            detail=proc.tail(result.stderr.decode("utf-8", "replace")),
+        )
     return result.stdout
 
 

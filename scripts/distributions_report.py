@@ -32,10 +32,15 @@ KIND_ORDER = ("receiver", "processor", "exporter", "connector", "extension")
 def collect(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.manifests:
         return [json.loads(p.read_text()) for p in sorted(args.manifests.glob("*.json"))]
-    request = BuildRequest(distributions=("all",), architectures=tuple(Architecture),
-                           upstream_repo=args.upstream_repo, upstream_ref=args.upstream_ref,
-                           config_path=args.config, output_dir=args.output_dir,
-                           jobs=args.jobs)
+    request = BuildRequest(
+        distributions=("all",),
+        architectures=tuple(Architecture),
+        upstream_repo=args.upstream_repo,
+        upstream_ref=args.upstream_ref,
+        config_path=args.config,
+        output_dir=args.output_dir,
+        jobs=args.jobs,
+    )
     return [a.manifest for a in build_layers(request, print)]
 
 
@@ -64,16 +69,27 @@ def render(manifests: list[dict[str, Any]], display_repo: str) -> str:
         "|---|---|---|---|---|",
     ]
     for m in sorted(manifests, key=lambda m: (m["distribution"], m["architecture"])):
-        lines.append(f"| {m['distribution']} | {m['architecture']} | "
-                     f"{m['zip']['size'] / 1e6:.2f} | {m['unzipped_size'] / 1e6:.2f} | "
-                     f"{components_cell(m)} |")
-    replaces = sorted({f"`{old}` → `{new}`" for m in manifests
-                       for old, new in (m.get("go_replaces") or {}).items()})
+        lines.append(
+            f"| {m['distribution']} | {m['architecture']} | "
+            f"{m['zip']['size'] / 1e6:.2f} | {m['unzipped_size'] / 1e6:.2f} | "
+            f"{components_cell(m)} |"
+        )
+    replaces = sorted(
+        {
+            f"`{old}` → `{new}`"
+            for m in manifests
+            for old, new in (m.get("go_replaces") or {}).items()
+        }
+    )
     if replaces:
         lines += ["", "These builds replaced Go modules (distributions file `go-replaces`):", ""]
         lines += [f"- {r}" for r in replaces]
-    lines += ["", "Build tags per distribution are in `config/distributions.yaml`; every "
-              "layer's manifest lists its linked Go modules.", ""]
+    lines += [
+        "",
+        "Build tags per distribution are in `config/distributions.yaml`; every "
+        "layer's manifest lists its linked Go modules.",
+        "",
+    ]
     return "\n".join(lines)
 
 

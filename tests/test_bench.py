@@ -13,9 +13,21 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_bench_prints_all_three_scenarios_with_figures(tmp_path):
     out = tmp_path / "bench.md"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "matrix.py"), "-d", "minimal", "-a", "amd64",
-         "--markdown", str(out)],
-        capture_output=True, text=True, timeout=600, check=False)
+        [
+            sys.executable,
+            str(ROOT / "bench" / "matrix.py"),
+            "-d",
+            "minimal",
+            "-a",
+            "amd64",
+            "--markdown",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| (")]
     assert [r.split("|")[1].strip()[:3] for r in rows] == ["(a)", "(b)", "(c)"]

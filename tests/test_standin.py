@@ -37,8 +37,10 @@ CUSTOM_TAGS = (
     "lambdacomponents.connector.spanmetrics",
 )
 ELF_MACHINE = {"amd64": 62, "arm64": 183}
-SHAPE = re.compile(r"^//go:build lambdacomponents\.custom && \(lambdacomponents\.all \|\| "
-                   r"lambdacomponents\.(\w+)\.all \|\| lambdacomponents\.(\w+)\.(\w+)\)$")
+SHAPE = re.compile(
+    r"^//go:build lambdacomponents\.custom && \(lambdacomponents\.all \|\| "
+    r"lambdacomponents\.(\w+)\.all \|\| lambdacomponents\.(\w+)\.(\w+)\)$"
+)
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -52,14 +54,34 @@ def clone(standin: StandIn, dest: Path, ref: str = "main") -> Path:
     return dest / "collector"
 
 
-def go_build(collector: Path, out: Path, arch: str, tags: tuple[str, ...], env: dict[str, str],
-             githash: str = "cafe") -> Path:
+def go_build(
+    collector: Path,
+    out: Path,
+    arch: str,
+    tags: tuple[str, ...],
+    env: dict[str, str],
+    githash: str = "cafe",
+) -> Path:
     """Upstream's `make build` command line, without make."""
     ldflags = f"-s -w -X main.GitHash={githash} -X main.Version=v0.158.0"
-    cmd = [GO, "build", "-trimpath", *(["-tags", ",".join(tags)] if tags else []),
-           "-ldflags", ldflags, "-o", f"{out}/", "."]
-    build_env = {**env, "GOOS": "linux", "GOARCH": arch, "GOPROXY": "off",
-                 "GOFLAGS": "-mod=readonly -modcacherw"}
+    cmd = [
+        GO,
+        "build",
+        "-trimpath",
+        *(["-tags", ",".join(tags)] if tags else []),
+        "-ldflags",
+        ldflags,
+        "-o",
+        f"{out}/",
+        ".",
+    ]
+    build_env = {
+        **env,
+        "GOOS": "linux",
+        "GOARCH": arch,
+        "GOPROXY": "off",
+        "GOFLAGS": "-mod=readonly -modcacherw",
+    }
     run(cmd, collector, build_env)
     return out / "collector"
 
@@ -68,10 +90,15 @@ def linked(standin: StandIn, tags: tuple[str, ...]) -> dict[str, list[str]]:
     """Tag names a tag set links, by the rule in upstream's //go:build lines."""
     if "lambdacomponents.custom" not in tags:
         return standin.default_components
+
     def on(kind: str, name: str) -> bool:
-        wanted = {"lambdacomponents.all", f"lambdacomponents.{kind}.all",
-                  f"lambdacomponents.{kind}.{name}"}
+        wanted = {
+            "lambdacomponents.all",
+            f"lambdacomponents.{kind}.all",
+            f"lambdacomponents.{kind}.{name}",
+        }
         return bool(wanted & set(tags))
+
     return {k: [n for n in standin.components[k] if on(k, n)] for k in KINDS}
 
 
@@ -93,19 +120,25 @@ def go_environment(tmp_path_factory: pytest.TempPathFactory, go_build_cache: Pat
 
 
 @pytest.fixture(scope="module")
-def builds(standin: StandIn, tmp_path_factory: pytest.TempPathFactory,
-           go_environment: dict) -> dict[tuple[str, str], Path]:
+def builds(
+    standin: StandIn, tmp_path_factory: pytest.TempPathFactory, go_environment: dict
+) -> dict[tuple[str, str], Path]:
     """Default and custom builds for both arches; custom arm64 through `make package`."""
     root = tmp_path_factory.mktemp("builds")
     collector = clone(standin, root / "upstream")
     out = {}
     for arch in ("amd64", "arm64"):
-        out["default", arch] = go_build(collector, root / f"default-{arch}", arch, (),
-                                        go_environment, standin.main_commit)
-    out["custom", "amd64"] = go_build(collector, root / "custom-amd64", "amd64", CUSTOM_TAGS,
-                                      go_environment, standin.main_commit)
-    run(["make", "package", "GOARCH=arm64", f"BUILDTAGS={','.join(CUSTOM_TAGS)}"], collector,
-        go_environment)
+        out["default", arch] = go_build(
+            collector, root / f"default-{arch}", arch, (), go_environment, standin.main_commit
+        )
+    out["custom", "amd64"] = go_build(
+        collector, root / "custom-amd64", "amd64", CUSTOM_TAGS, go_environment, standin.main_commit
+    )
+    run(
+        ["make", "package", "GOARCH=arm64", f"BUILDTAGS={','.join(CUSTOM_TAGS)}"],
+        collector,
+        go_environment,
+    )
     out["custom", "arm64"] = collector / "build/extensions/collector"
     return out
 
@@ -118,7 +151,9 @@ def test_history_has_distinct_branch_tag_and_shas(standin: StandIn, standin_work
     assert short == standin.main_commit
     # Fixed identities and dates: the same SHAs whether bare or not, in any run.
     assert (standin_worktree.main_commit, standin_worktree.tag_commit) == (
-        standin.main_commit, standin.tag_commit)
+        standin.main_commit,
+        standin.tag_commit,
+    )
     assert git(["status", "--porcelain"], standin_worktree.path) == ""
 
 
@@ -145,17 +180,20 @@ def test_go_build_lines_match_the_catalogue(standin: StandIn, ref: str):
     expected = standin.components if ref == "main" else standin.tag_components
     assert {k: sorted(v) for k, v in found.items()} == expected
     assert set(standin.components["processor"]) - set(standin.tag_components["processor"]) == {
-        "coldstart"}
+        "coldstart"
+    }
 
 
-def test_tree_is_tidy_gofmt_clean_and_verified(standin: StandIn, standin_worktree: StandIn,
-                                               go_environment: dict, tmp_path: Path):
+def test_tree_is_tidy_gofmt_clean_and_verified(
+    standin: StandIn, standin_worktree: StandIn, go_environment: dict, tmp_path: Path
+):
     collector = standin_worktree.path / "collector"
     at_tag = clone(standin, tmp_path / "at-tag", ref=standin.tag_name)
     for module in (collector, collector / "lambdacomponents", at_tag, at_tag / "lambdacomponents"):
         run([GO, "mod", "tidy", "-diff"], module, go_environment)
     assert run([GO, "mod", "verify"], collector, go_environment).stdout.strip() == (
-        "all modules verified")
+        "all modules verified"
+    )
     gofmt = str(Path(GO).with_name("gofmt"))
     assert run([gofmt, "-l", "."], collector, go_environment).stdout == ""
 
@@ -163,13 +201,13 @@ def test_tree_is_tidy_gofmt_clean_and_verified(standin: StandIn, standin_worktre
 @pytest.mark.slow
 @pytest.mark.parametrize("arch", ["amd64", "arm64"])
 @pytest.mark.parametrize("variant", ["default", "custom"])
-def test_build_links_exactly_the_tagged_modules(builds: dict, standin: StandIn,
-                                                go_environment: dict, variant: str, arch: str):
+def test_build_links_exactly_the_tagged_modules(
+    builds: dict, standin: StandIn, go_environment: dict, variant: str, arch: str
+):
     binary = builds[variant, arch]
     assert elf_machine(binary) == ELF_MACHINE[arch]
     tags = CUSTOM_TAGS if variant == "custom" else ()
-    want = {standin.module_paths[f"{k}.{n}"] for k, ns in linked(standin, tags).items()
-            for n in ns}
+    want = {standin.module_paths[f"{k}.{n}"] for k, ns in linked(standin, tags).items() for n in ns}
     assert component_modules(binary, go_environment) == want
 
 
@@ -177,11 +215,13 @@ def test_build_links_exactly_the_tagged_modules(builds: dict, standin: StandIn,
 def test_amd64_binaries_report_the_linked_component_ids(builds: dict, standin: StandIn):
     reports = {}
     for variant, tags in (("default", ()), ("custom", CUSTOM_TAGS)):
-        proc = subprocess.run([builds[variant, "amd64"]], capture_output=True, text=True,
-                              check=True)
+        proc = subprocess.run(
+            [builds[variant, "amd64"]], capture_output=True, text=True, check=True
+        )
         reports[variant] = json.loads(proc.stdout)
-        ids = {k: sorted(standin.yaml_ids[k][n] for n in ns)
-               for k, ns in linked(standin, tags).items()}
+        ids = {
+            k: sorted(standin.yaml_ids[k][n] for n in ns) for k, ns in linked(standin, tags).items()
+        }
         assert reports[variant] == ids
         assert standin.main_commit in proc.stderr  # -X main.GitHash reached the binary
     assert reports["default"] != reports["custom"]
@@ -247,8 +287,9 @@ def test_added_component_is_tagged_tidy_and_buildable(
     assert add_tag(fresh_standin, "layer-collector/0.2.0") == commit
     after = describe(fresh_standin.path, bare=True)
     assert after.main_commit == commit != fresh_standin.main_commit
-    assert after.components["exporter"] == sorted([*fresh_standin.components["exporter"],
-                                                   "awsxray"])
+    assert after.components["exporter"] == sorted(
+        [*fresh_standin.components["exporter"], "awsxray"]
+    )
     assert after.default_components == fresh_standin.default_components
     collector = clone(after, tmp_path / "upstream", ref="layer-collector/0.2.0")
     first = (collector / "lambdacomponents/exporter/awsxray.go").read_text().splitlines()[0]

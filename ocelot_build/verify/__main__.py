@@ -33,8 +33,11 @@ def _parser() -> argparse.ArgumentParser:
         help="limit for each step, in seconds (default 30)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
-    p.add_argument("--bundled-config", action="store_true",
-                   help="boot with the layer's own config (proves it loads; lifecycle only)")
+    p.add_argument(
+        "--bundled-config",
+        action="store_true",
+        help="boot with the layer's own config (proves it loads; lifecycle only)",
+    )
     p.add_argument(
         "-v", "--verbose", action="store_true", help="show each step and the collector's log"
     )
@@ -45,8 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     log = (lambda line: print(f"+ {line}", file=sys.stderr)) if args.verbose else None
     try:
-        report = verify_layer(args.layer, timeout=args.timeout, log=log,
-                              bundled_config=args.bundled_config)
+        report = verify_layer(
+            args.layer, timeout=args.timeout, log=log, bundled_config=args.bundled_config
+        )
         manifest = manifest_path_for(args.layer)
         if manifest.is_file():
             write_report_to_manifest(manifest, report)

@@ -60,8 +60,11 @@ def verify_layer(
         manifest = read_manifest(zip_path) if zip_path.is_file() else None
         found = manifest.get("components") if manifest else None
         components = found if isinstance(found, Mapping) else None
-    plan = (CheckPlan(False, (), note="bundled config: lifecycle checked, no data round trip")
-            if bundled_config else plan_check(components))
+    plan = (
+        CheckPlan(False, (), note="bundled config: lifecycle checked, no data round trip")
+        if bundled_config
+        else plan_check(components)
+    )
     with tempfile.TemporaryDirectory(prefix="ocelot-verify-") as tmp:
         layer = unpack_layer(zip_path, Path(tmp) / "opt")
         say(

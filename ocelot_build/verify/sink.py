@@ -70,6 +70,7 @@ class OtlpSink(LoopbackServer):
             self.received.append(item)
             self.arrived.notify_all()
 
+
 class _Handler(LoopbackHandler):
     @property
     def sink(self) -> OtlpSink:

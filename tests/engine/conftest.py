@@ -32,13 +32,22 @@ def dists_file(tmp_path: Path) -> Path:
     """default, minimal (with a config that fits it) and a child of minimal."""
     (tmp_path / "cfg" / "minimal.yaml").parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / "cfg" / "minimal.yaml").write_text(MINIMAL_CONFIG)
-    return write_dists(tmp_path / "cfg" / "distributions.yaml", {
-        "default": {"description": "upstream default", "build-tags": []},
-        "minimal": {"description": "small", "build-tags": MINIMAL_TAGS,
-                    "config-file": "minimal.yaml"},
-        "minimal-memlimit": {"description": "minimal + memory limiter", "base": "minimal",
-                             "build-tags": ["processor.memorylimiter"]},
-    })
+    return write_dists(
+        tmp_path / "cfg" / "distributions.yaml",
+        {
+            "default": {"description": "upstream default", "build-tags": []},
+            "minimal": {
+                "description": "small",
+                "build-tags": MINIMAL_TAGS,
+                "config-file": "minimal.yaml",
+            },
+            "minimal-memlimit": {
+                "description": "minimal + memory limiter",
+                "base": "minimal",
+                "build-tags": ["processor.memorylimiter"],
+            },
+        },
+    )
 
 
 @pytest.fixture
@@ -50,9 +59,11 @@ def empty_registry(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def request_for(standin, dists_file: Path, empty_registry: Path, tmp_path: Path,
-                ocelot_cache: Path) -> Callable[..., BuildRequest]:
+def request_for(
+    standin, dists_file: Path, empty_registry: Path, tmp_path: Path, ocelot_cache: Path
+) -> Callable[..., BuildRequest]:
     """A BuildRequest against the stand-in with the test's own config; override any field."""
+
     def make(**overrides: Any) -> BuildRequest:
         fields: dict[str, Any] = {
             "distributions": ("minimal",),
@@ -65,6 +76,7 @@ def request_for(standin, dists_file: Path, empty_registry: Path, tmp_path: Path,
         }
         fields.update(overrides)
         return BuildRequest(**fields)
+
     return make
 
 
@@ -76,5 +88,11 @@ def build_one(request: BuildRequest) -> LayerArtifact:
 
 def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real CLI in a subprocess, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "ocelot_build", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ocelot_build", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

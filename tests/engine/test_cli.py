@@ -12,8 +12,17 @@ from .conftest import run_cli
 
 @pytest.fixture
 def base_args(standin, dists_file, empty_registry, tmp_path, ocelot_cache) -> list[str]:
-    return ["-r", str(standin.path), "-c", str(dists_file), "--components",
-            str(empty_registry), "-o", str(tmp_path / "out"), "--skip-publish"]
+    return [
+        "-r",
+        str(standin.path),
+        "-c",
+        str(dists_file),
+        "--components",
+        str(empty_registry),
+        "-o",
+        str(tmp_path / "out"),
+        "--skip-publish",
+    ]
 
 
 BAD_INPUT = {
@@ -84,8 +93,9 @@ def test_publishing_without_pulumi_says_how_to_install_it(base_args, tmp_path, m
     assert not Path(tmp_path / "out").exists()
 
 
-def test_interrupted_build_leaves_no_output_and_no_cache_entry(base_args, tmp_path,
-                                                                ocelot_cache, monkeypatch):
+def test_interrupted_build_leaves_no_output_and_no_cache_entry(
+    base_args, tmp_path, ocelot_cache, monkeypatch
+):
     import signal
     import subprocess
     import sys
@@ -96,16 +106,21 @@ def test_interrupted_build_leaves_no_output_and_no_cache_entry(base_args, tmp_pa
     # The real go, except that `go build` becomes a long sleep: the interrupt surely lands
     # mid-build, and the sleeping process is the child ocelot must not leave behind.
     slow_go = tmp_path / "slow-go"
-    slow_go.write_text(f'#!/bin/sh\n[ "$1" = build ] && exec sleep 61.25\n'
-                       f'exec {go_binary()} "$@"\n')
+    slow_go.write_text(
+        f'#!/bin/sh\n[ "$1" = build ] && exec sleep 61.25\nexec {go_binary()} "$@"\n'
+    )
     slow_go.chmod(0o755)
     monkeypatch.setenv("OCELOT_GO", str(slow_go))
-    proc = subprocess.Popen([sys.executable, "-m", "ocelot_build", *base_args, "-d", "minimal",
-                             "-a", "arm64", "-v"], cwd=tmp_path, stderr=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True,
-                            # as from a terminal: a runner started in the background by a
-                            # shell passes SIGINT down ignored, and Python would keep it so
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ocelot_build", *base_args, "-d", "minimal", "-a", "arm64", "-v"],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        # as from a terminal: a runner started in the background by a
+        # shell passes SIGINT down ignored, and Python would keep it so
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     assert proc.stderr is not None
     for line in proc.stderr:
         if line.startswith("+ ") and " build " in line:  # -v echoes the go build command

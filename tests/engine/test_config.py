@@ -14,39 +14,60 @@ from .conftest import write_dists
 def test_project_distributions_resolve_as_the_issue_lists_them():
     dists = load_distributions(DEFAULT_CONFIG).distributions
     short = {n: [t.removeprefix("lambdacomponents.") for t in d.tags] for n, d in dists.items()}
-    minimal = ["custom", "exporter.otlphttp", "processor.batch", "processor.decouple",
-               "receiver.otlp"]
+    minimal = [
+        "custom",
+        "exporter.otlphttp",
+        "processor.batch",
+        "processor.decouple",
+        "receiver.otlp",
+    ]
     assert short["default"] == []
     assert short["full"] == ["all", "custom"]
     assert short["minimal"] == minimal
     assert short["minimal-clickhouse"] == sorted([*minimal, "exporter.clickhouse"])
-    assert short["minimal-forwarder"] == sorted([*minimal, "connector.signaltometrics",
-                                                 "connector.spaneventtolog",
-                                                 "extension.asmauthextension"])
+    assert short["minimal-forwarder"] == sorted(
+        [
+            *minimal,
+            "connector.signaltometrics",
+            "connector.spaneventtolog",
+            "extension.asmauthextension",
+        ]
+    )
     assert len(dists) == 9
     assert dists["minimal-s3export"].config_file == dists["minimal"].config_file
     assert dists["minimal-forwarder"].config_file.name == "forwarder.yaml"
 
 
 def test_user_distribution_needs_no_code(tmp_path):
-    path = write_dists(tmp_path / "d.yaml", {
-        "minimal": {"description": "m", "build-tags": ["custom", "receiver.otlp"]},
-        "minimal-prometheus": {"description": "p", "base": "minimal",
-                               "build-tags": ["lambdacomponents.exporter.prometheusremotewrite"]},
-    })
+    path = write_dists(
+        tmp_path / "d.yaml",
+        {
+            "minimal": {"description": "m", "build-tags": ["custom", "receiver.otlp"]},
+            "minimal-prometheus": {
+                "description": "p",
+                "base": "minimal",
+                "build-tags": ["lambdacomponents.exporter.prometheusremotewrite"],
+            },
+        },
+    )
     dist = load_distributions(path).distributions["minimal-prometheus"]
-    assert dist.tags == ("lambdacomponents.custom",
-                         "lambdacomponents.exporter.prometheusremotewrite",
-                         "lambdacomponents.receiver.otlp")
+    assert dist.tags == (
+        "lambdacomponents.custom",
+        "lambdacomponents.exporter.prometheusremotewrite",
+        "lambdacomponents.receiver.otlp",
+    )
     assert dist.lineage == ("minimal-prometheus", "minimal")
 
 
 def test_every_problem_is_reported_with_its_field(tmp_path):
-    path = write_dists(tmp_path / "d.yaml", {
-        "a": {"description": "a", "buildtags": ["custom"]},
-        "b": {"base": "minimall", "build-tags": "custom"},
-        "c": {"description": "c", "max-zip-mb": -1},
-    })
+    path = write_dists(
+        tmp_path / "d.yaml",
+        {
+            "a": {"description": "a", "buildtags": ["custom"]},
+            "b": {"base": "minimall", "build-tags": "custom"},
+            "c": {"description": "c", "max-zip-mb": -1},
+        },
+    )
     with pytest.raises(ConfigError) as err:
         load_distributions(path)
     text = str(err.value)
@@ -59,16 +80,22 @@ def test_every_problem_is_reported_with_its_field(tmp_path):
 
 
 def test_inheritance_cycles_are_named(tmp_path):
-    path = write_dists(tmp_path / "d.yaml", {
-        "x": {"description": "x", "base": "y"}, "y": {"description": "y", "base": "x"}})
+    path = write_dists(
+        tmp_path / "d.yaml",
+        {"x": {"description": "x", "base": "y"}, "y": {"description": "y", "base": "x"}},
+    )
     with pytest.raises(ConfigError, match="inheritance cycle x → y → x"):
         load_distributions(path)
 
 
 def test_budgets_are_inherited_and_overridden(tmp_path):
-    path = write_dists(tmp_path / "d.yaml", {
-        "base": {"description": "b", "max-zip-mb": 20, "max-init-ms": 300},
-        "child": {"description": "c", "base": "base", "max-zip-mb": 25}})
+    path = write_dists(
+        tmp_path / "d.yaml",
+        {
+            "base": {"description": "b", "max-zip-mb": 20, "max-init-ms": 300},
+            "child": {"description": "c", "base": "base", "max-zip-mb": 25},
+        },
+    )
     budgets = load_distributions(path).distributions["child"].budgets
     assert (budgets.max_zip_mb, budgets.max_init_ms) == (25, 300)
 
@@ -78,14 +105,17 @@ def test_unknown_distribution_lists_the_valid_ones():
         load_distributions(DEFAULT_CONFIG).select(["nope"])
 
 
-@pytest.mark.parametrize(("expr", "tags", "expected"), [
-    ("a && (b || c)", {"a", "c"}, True),
-    ("a && (b || c)", {"b", "c"}, False),
-    ("!lambdacomponents.custom", set(), True),
-    ("!lambdacomponents.custom", {"lambdacomponents.custom"}, False),
-    ("a || b && c", {"a"}, True),
-    ("!(a || b)", {"b"}, False),
-])
+@pytest.mark.parametrize(
+    ("expr", "tags", "expected"),
+    [
+        ("a && (b || c)", {"a", "c"}, True),
+        ("a && (b || c)", {"b", "c"}, False),
+        ("!lambdacomponents.custom", set(), True),
+        ("!lambdacomponents.custom", {"lambdacomponents.custom"}, False),
+        ("a || b && c", {"a"}, True),
+        ("!(a || b)", {"b"}, False),
+    ],
+)
 def test_go_build_expressions_evaluate_like_go(expr, tags, expected):
     assert gobuildexpr.satisfied(expr, frozenset(tags)) is expected
 

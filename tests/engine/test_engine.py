@@ -20,11 +20,12 @@ def test_minimal_layer_has_upstream_layout_and_exact_entries(request_for):
     artifact = build_one(request_for())
     with zipfile.ZipFile(artifact.zip_path) as zf:
         infos = zf.infolist()
-        assert [i.filename for i in infos] == ["collector-config/config.yaml",
-                                               "extensions/collector"]
+        assert [i.filename for i in infos] == [
+            "collector-config/config.yaml",
+            "extensions/collector",
+        ]
         modes = {i.filename: i.external_attr >> 16 for i in infos}
-        assert modes == {"collector-config/config.yaml": 0o100644,
-                         "extensions/collector": 0o100755}
+        assert modes == {"collector-config/config.yaml": 0o100644, "extensions/collector": 0o100755}
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
         assert all(i.create_system == 3 and i.extra == b"" for i in infos)
         assert b"otlphttp" in zf.read("collector-config/config.yaml")
@@ -46,8 +47,7 @@ def test_binary_is_elf_for_the_requested_architecture(request_for, tmp_path, arc
 def test_linked_components_match_tags_and_the_binary_agrees(request_for, standin, tmp_path):
     artifact = build_one(request_for(distributions=("minimal-memlimit",)))
     expected = {k: [] for k in ("connector", "exporter", "extension", "processor", "receiver")}
-    expected.update(exporter=["otlphttp"], processor=["batch", "memorylimiter"],
-                    receiver=["otlp"])
+    expected.update(exporter=["otlphttp"], processor=["batch", "memorylimiter"], receiver=["otlp"])
     assert artifact.manifest["components"] == expected
     assert artifact.manifest["component_ids"]["processor"] == ["batch", "memory_limiter"]
     # The stand-in binary prints what really registered: the manifest must say the same.
@@ -55,8 +55,9 @@ def test_linked_components_match_tags_and_the_binary_agrees(request_for, standin
     with zipfile.ZipFile(artifact.zip_path) as zf:
         binary.write_bytes(zf.read("extensions/collector"))
     binary.chmod(0o755)
-    registered = json.loads(subprocess.run([binary], capture_output=True, text=True,
-                                           check=True).stdout)
+    registered = json.loads(
+        subprocess.run([binary], capture_output=True, text=True, check=True).stdout
+    )
     assert registered["processor"] == ["batch", "memory_limiter"]
     modules = {m["path"] for m in artifact.manifest["modules"]}
     assert standin.module_paths["processor.memorylimiter"] in modules
@@ -74,8 +75,11 @@ def test_default_distribution_builds_upstreams_default_set(request_for, standin)
 def test_manifest_records_inputs_and_sizes(request_for, standin):
     artifact = build_one(request_for())
     m = artifact.manifest
-    assert m["upstream"] == {"repo": str(standin.path), "ref": "main",
-                             "commit": standin.main_commit}
+    assert m["upstream"] == {
+        "repo": str(standin.path),
+        "ref": "main",
+        "commit": standin.main_commit,
+    }
     assert m["collector_version"] == standin.collector_version
     assert m["go_version"].startswith("go1.")
     assert m["zip"]["size"] == artifact.zip_path.stat().st_size
@@ -108,12 +112,9 @@ def test_no_cache_neither_reads_nor_writes_the_cache(request_for, ocelot_cache):
 def test_cache_key_follows_every_byte_changing_input(request_for, standin):
     keys = {
         "base": build_one(request_for()).manifest["cache_key"],
-        "arch": build_one(request_for(architectures=(Architecture.ARM64,))
-                          ).manifest["cache_key"],
-        "tags": build_one(request_for(distributions=("minimal-memlimit",))
-                          ).manifest["cache_key"],
-        "commit": build_one(request_for(upstream_ref=standin.tag_name)
-                            ).manifest["cache_key"],
+        "arch": build_one(request_for(architectures=(Architecture.ARM64,))).manifest["cache_key"],
+        "tags": build_one(request_for(distributions=("minimal-memlimit",))).manifest["cache_key"],
+        "commit": build_one(request_for(upstream_ref=standin.tag_name)).manifest["cache_key"],
     }
     assert len(set(keys.values())) == len(keys)
     # ...and not the layer name or how the ref is spelt.
@@ -123,18 +124,23 @@ def test_cache_key_follows_every_byte_changing_input(request_for, standin):
 
 
 def test_matrix_shares_one_commit_and_writes_every_layer(request_for, tmp_path):
-    artifacts = build_layers(request_for(distributions=("minimal", "minimal-memlimit"),
-                                         architectures=tuple(Architecture)))
+    artifacts = build_layers(
+        request_for(
+            distributions=("minimal", "minimal-memlimit"), architectures=tuple(Architecture)
+        )
+    )
     assert sorted(p.name for p in (tmp_path / "out").glob("*.zip")) == [
-        "ocel-minimal-amd64.zip", "ocel-minimal-arm64.zip",
-        "ocel-minimal-memlimit-amd64.zip", "ocel-minimal-memlimit-arm64.zip"]
+        "ocel-minimal-amd64.zip",
+        "ocel-minimal-arm64.zip",
+        "ocel-minimal-memlimit-amd64.zip",
+        "ocel-minimal-memlimit-arm64.zip",
+    ]
     assert len({a.upstream_commit for a in artifacts}) == 1
 
 
 def test_keep_temp_keeps_the_work_tree(request_for, capsys):
     build_one(request_for(keep_temp=True))
-    line = next(x for x in capsys.readouterr().out.splitlines()
-                if x.startswith("kept work tree: "))
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("kept work tree: "))
     tree = Path(line.removeprefix("kept work tree: "))
     assert (tree / "go.mod").is_file() and (tree / "lambdacomponents").is_dir()
 
@@ -165,8 +171,9 @@ def test_concurrent_builds_of_one_layer_both_succeed(request_for, tmp_path, ocel
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda d: build_one(request_for(output_dir=tmp_path / d)),
-                                ["x", "y"]))
+        results = list(
+            pool.map(lambda d: build_one(request_for(output_dir=tmp_path / d)), ["x", "y"])
+        )
     assert results[0].sha256 == results[1].sha256
     assert len(list((ocelot_cache / "layers").rglob("layer.zip"))) == 1
     assert not list((ocelot_cache / "layers").rglob("tmp-*"))
@@ -186,10 +193,12 @@ def test_environment_go_override_is_used(request_for, monkeypatch):
 
 def test_parallel_jobs_build_the_same_bytes_as_serial(request_for, tmp_path, monkeypatch):
     both = ("minimal", "minimal-memlimit")
-    serial = build_layers(request_for(distributions=both, output_dir=tmp_path / "s",
-                                      use_cache=False, jobs=1))
-    parallel = build_layers(request_for(distributions=both, output_dir=tmp_path / "p",
-                                        use_cache=False, jobs=2))
+    serial = build_layers(
+        request_for(distributions=both, output_dir=tmp_path / "s", use_cache=False, jobs=1)
+    )
+    parallel = build_layers(
+        request_for(distributions=both, output_dir=tmp_path / "p", use_cache=False, jobs=2)
+    )
     assert [a.sha256 for a in serial] == [a.sha256 for a in parallel]
     assert [a.distribution for a in parallel] == list(both)  # request order, not finish order
 
@@ -216,12 +225,22 @@ def test_a_passed_boot_check_is_reused_for_the_same_bytes(request_for, ocelot_ca
         build_layers(request_for(verify=True))
     assert not (ocelot_cache / "verify").exists()
     artifact = build_one(request_for())
-    key = digest({"zip": artifact.sha256, "arch": "amd64",
-                  "components": artifact.manifest["components"],
-                  "format": engine.VERIFY_CACHE_FORMAT})
+    key = digest(
+        {
+            "zip": artifact.sha256,
+            "arch": "amd64",
+            "components": artifact.manifest["components"],
+            "format": engine.VERIFY_CACHE_FORMAT,
+        }
+    )
     (ocelot_cache / "verify").mkdir()
-    (ocelot_cache / "verify" / f"{key}.json").write_text(json.dumps(
-        {"status": "passed", "init_ms": 40.0, "emulated": False}))
+    (ocelot_cache / "verify" / f"{key}.json").write_text(
+        json.dumps({"status": "passed", "init_ms": 40.0, "emulated": False})
+    )
     verified = build_one(request_for(verify=True))
-    assert verified.manifest["verify"] == {"status": "passed", "init_ms": 40.0,
-                                           "emulated": False, "cached": True}
+    assert verified.manifest["verify"] == {
+        "status": "passed",
+        "init_ms": 40.0,
+        "emulated": False,
+        "cached": True,
+    }

@@ -37,8 +37,9 @@ def test_component_tags_without_custom_are_refused(request_for, dists_file):
 
 
 def test_bundled_config_naming_a_missing_component_fails(request_for, dists_file):
-    _add_dist(dists_file, "noconfig", **{"build-tags": ["custom", "receiver.otlp",
-                                                        "exporter.otlphttp"]})
+    _add_dist(
+        dists_file, "noconfig", **{"build-tags": ["custom", "receiver.otlp", "exporter.otlphttp"]}
+    )
     with pytest.raises(BuildError, match=r"exporters\.debug \(type 'debug'"):
         build_one(request_for(distributions=("noconfig",)))
 
@@ -48,9 +49,21 @@ def _registry(tmp_path: Path, module: dict) -> Path:
     wrappers.mkdir(parents=True)
     (wrappers / "extra.go").write_text(extra_wrapper())
     path = tmp_path / "overlay" / "components.yaml"
-    path.write_text(yaml.safe_dump({"root": ".", "components": {"exporter.extra": {
-        "description": "test exporter", "id": "extra",
-        "files": ["lambdacomponents/exporter/extra.go"], "modules": [module]}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "root": ".",
+                "components": {
+                    "exporter.extra": {
+                        "description": "test exporter",
+                        "id": "extra",
+                        "files": ["lambdacomponents/exporter/extra.go"],
+                        "modules": [module],
+                    }
+                },
+            }
+        )
+    )
     return path
 
 
@@ -64,7 +77,8 @@ def with_proxy(goproxy, monkeypatch):
 
 @pytest.mark.parametrize("pin", [None, "v0.160.0"])
 def test_overlay_module_is_required_at_the_collector_version_unless_pinned(
-        request_for, dists_file, tmp_path, with_proxy, pin):
+    request_for, dists_file, tmp_path, with_proxy, pin
+):
     module = {"path": with_proxy.module, **({"version": pin} if pin else {})}
     registry = _registry(tmp_path, module)
     _add_dist(dists_file, "extra", base="minimal", **{"build-tags": ["exporter.extra"]})
@@ -82,8 +96,9 @@ def test_unselected_overlay_components_stay_out(request_for, tmp_path, with_prox
 
 
 @pytest.mark.parametrize("written_for", ["v0.158.0", "v0.160.0"])
-def test_local_overlay_module_is_wired_with_a_replace(request_for, dists_file, tmp_path,
-                                                     with_proxy, monkeypatch, written_for):
+def test_local_overlay_module_is_wired_with_a_replace(
+    request_for, dists_file, tmp_path, with_proxy, monkeypatch, written_for
+):
     """A module of ours is replaced in, and follows upstream's versions even when it was
     written against a newer collector (v0.160.0 requires component v1.66.0)."""
     import zipfile
@@ -106,8 +121,9 @@ def test_local_overlay_module_is_wired_with_a_replace(request_for, dists_file, t
     assert versions["go.opentelemetry.io/collector/component"] == "v1.64.0"  # upstream's
 
 
-def test_go_mod_failure_stops_the_build_with_gos_message(request_for, dists_file, tmp_path,
-                                                         with_proxy):
+def test_go_mod_failure_stops_the_build_with_gos_message(
+    request_for, dists_file, tmp_path, with_proxy
+):
     registry = _registry(tmp_path, {"path": with_proxy.module, "version": "v9.9.9"})
     _add_dist(dists_file, "extra", base="minimal", **{"build-tags": ["exporter.extra"]})
     with pytest.raises(BuildError) as err:
@@ -120,7 +136,10 @@ def test_go_mod_failure_stops_the_build_with_gos_message(request_for, dists_file
 def test_wrapper_whose_build_line_misses_its_tag_is_a_config_error(tmp_path, request_for):
     registry = _registry(tmp_path, {"path": "example.com/x"})
     wrapper = tmp_path / "overlay" / "lambdacomponents" / "exporter" / "extra.go"
-    wrapper.write_text(wrapper.read_text().replace("lambdacomponents.exporter.extra",
-                                                   "lambdacomponents.exporter.other"))
+    wrapper.write_text(
+        wrapper.read_text().replace(
+            "lambdacomponents.exporter.extra", "lambdacomponents.exporter.other"
+        )
+    )
     with pytest.raises(UsageError, match=r"does not name lambdacomponents\.exporter\.extra"):
         build_one(request_for(registry_path=registry))

@@ -30,8 +30,10 @@ def test_work_tree_path_and_file_url_are_accepted(standin_worktree, ocelot_cache
 
 
 def test_owner_name_means_github_and_nonsense_is_refused(tmp_path):
-    assert repo_url("open-telemetry/opentelemetry-lambda") == \
-        "https://github.com/open-telemetry/opentelemetry-lambda.git"
+    assert (
+        repo_url("open-telemetry/opentelemetry-lambda")
+        == "https://github.com/open-telemetry/opentelemetry-lambda.git"
+    )
     with pytest.raises(UsageError, match="not owner/name, a git URL, or an existing"):
         repo_url("not a repo/at/all")
     (tmp_path / "plain").mkdir()
@@ -57,18 +59,18 @@ def test_mirror_is_reused_and_fetches_new_commits(fresh_standin, ocelot_cache):
     assert second.commit == new_commit != first.commit
 
 
-def test_a_new_upstream_component_tag_needs_no_code_change(fresh_standin, request_for,
-                                                           dists_file):
+def test_a_new_upstream_component_tag_needs_no_code_change(fresh_standin, request_for, dists_file):
     """Upstream drift: a tag that appears upstream is valid at once (issue 4, point 5)."""
     import yaml
 
     data = yaml.safe_load(dists_file.read_text())
-    data["distributions"]["minimal-zipkin"] = {"description": "with a new upstream exporter",
-                                               "base": "minimal",
-                                               "build-tags": ["exporter.zipkin"]}
+    data["distributions"]["minimal-zipkin"] = {
+        "description": "with a new upstream exporter",
+        "base": "minimal",
+        "build-tags": ["exporter.zipkin"],
+    }
     dists_file.write_text(yaml.safe_dump(data))
-    request = request_for(distributions=("minimal-zipkin",),
-                          upstream_repo=str(fresh_standin.path))
+    request = request_for(distributions=("minimal-zipkin",), upstream_repo=str(fresh_standin.path))
     with pytest.raises(UsageError, match=r"unknown build tag 'exporter\.zipkin'"):
         build_one(request)
     add_component(fresh_standin, "exporter", "zipkin")
@@ -81,10 +83,15 @@ def test_tags_are_validated_at_the_requested_commit(request_for, standin, dists_
     import yaml
 
     data = yaml.safe_load(dists_file.read_text())
-    data["distributions"]["cold"] = {"description": "d", "base": "minimal",
-                                     "build-tags": ["processor.coldstart"]}
+    data["distributions"]["cold"] = {
+        "description": "d",
+        "base": "minimal",
+        "build-tags": ["processor.coldstart"],
+    }
     dists_file.write_text(yaml.safe_dump(data))
-    assert build_one(request_for(distributions=("cold",))).manifest["components"][
-        "processor"] == ["batch", "coldstart"]
+    assert build_one(request_for(distributions=("cold",))).manifest["components"]["processor"] == [
+        "batch",
+        "coldstart",
+    ]
     with pytest.raises(UsageError, match=r"unknown build tag 'processor\.coldstart'"):
         build_one(request_for(distributions=("cold",), upstream_ref=standin.tag_name))

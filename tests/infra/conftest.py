@@ -33,8 +33,6 @@ def base_config(dist_file: Path) -> dict[str, Any]:
     }
 
 
-
-
 @pytest.fixture
 def standin_stack(tmp_path, standin, ocelot_cache) -> dict:
     """Stack config building `minimal` from the stand-in, with no overlay components."""

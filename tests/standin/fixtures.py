@@ -14,4 +14,3 @@ service:
   pipelines:
     traces: {receivers: [otlp], processors: [batch], exporters: [otlphttp]}
 """
-

@@ -197,7 +197,8 @@ def _components_at(repo: Path, ref: str) -> list[Component]:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         files = {
             m.name: tar.extractfile(m).read().decode()  # type: ignore[union-attr]
-            for m in tar.getmembers() if m.isfile()
+            for m in tar.getmembers()
+            if m.isfile()
         }
     return _components(list(files), files.__getitem__)
 
@@ -216,9 +217,13 @@ def _components(listing: list[str], read: Callable[[str], str]) -> list[Componen
         yaml_id = _STATUS_TYPE.search(status)
         if yaml_id is None:
             raise RuntimeError(f"no component.MustNewType in {rel} module's generated_status.go")
-        found.append(Component(
-            kind, package.removesuffix(kind), yaml_id.group(1),
-            default=f"\t{package}.NewFactory(" in default_go,
-            lambda_specific=f"\t{COLLECTOR_MODULE} " in read(rel),
-        ))
+        found.append(
+            Component(
+                kind,
+                package.removesuffix(kind),
+                yaml_id.group(1),
+                default=f"\t{package}.NewFactory(" in default_go,
+                lambda_specific=f"\t{COLLECTOR_MODULE} " in read(rel),
+            )
+        )
     return found

@@ -60,8 +60,9 @@ def make_goproxy(root: Path) -> GoProxy:
         (base / f"{version}.info").write_text(json.dumps(info) + "\n")
         _write_zip(base / f"{version}.zip", f"{EXTRA_MODULE}@{version}", files)
     (base / "list").write_text("".join(f"{v}\n" for v in EXTRA_VERSIONS))
-    return GoProxy(root=root, url=root.as_uri(), module=EXTRA_MODULE,
-                   versions=tuple(EXTRA_VERSIONS))
+    return GoProxy(
+        root=root, url=root.as_uri(), module=EXTRA_MODULE, versions=tuple(EXTRA_VERSIONS)
+    )
 
 
 def module_files(version: str) -> dict[str, str]:
@@ -83,8 +84,12 @@ def extra_wrapper(name: str = EXTRA_YAML_ID) -> str:
     """A lambdacomponents/exporter/<name>.go file linking the extra module, guarded by
     the usual custom-build tags; it is what an overlay adds next to upstream's files."""
     return template(
-        "lambdacomponents/component.go.tmpl", kind="exporter", name=name,
-        module=EXTRA_MODULE, package=EXTRA_PACKAGE, args="",
+        "lambdacomponents/component.go.tmpl",
+        kind="exporter",
+        name=name,
+        module=EXTRA_MODULE,
+        package=EXTRA_PACKAGE,
+        args="",
     )
 
 
@@ -97,4 +102,3 @@ def _write_zip(target: Path, prefix: str, files: dict[str, str]) -> None:
             info.create_system = 3
             info.external_attr = 0o100644 << 16
             zf.writestr(info, files[rel], compresslevel=9)
-

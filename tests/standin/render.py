@@ -74,11 +74,13 @@ def render_component(comp: Component) -> dict[str, str]:
     """The component's own module plus its tag-guarded file in lambdacomponents."""
     base = f"collector/{comp.directory}"
     values = {"kind": comp.kind, "package": comp.package, "module": comp.module}
-    factory = "component/factory_extid.go.tmpl" if comp.lambda_specific else (
-        "component/factory.go.tmpl"
+    factory = (
+        "component/factory_extid.go.tmpl" if comp.lambda_specific else ("component/factory.go.tmpl")
     )
-    requires = [(stub_module("component"), STUBS["component"]),
-                (stub_module(comp.kind), STUBS[comp.kind])]
+    requires = [
+        (stub_module("component"), STUBS["component"]),
+        (stub_module(comp.kind), STUBS[comp.kind]),
+    ]
     if comp.lambda_specific:
         requires.insert(0, (COLLECTOR_MODULE, LOCAL_VERSION))
     return {
@@ -89,7 +91,10 @@ def render_component(comp: Component) -> dict[str, str]:
         ),
         f"collector/lambdacomponents/{comp.kind}/{comp.name}.go": template(
             "lambdacomponents/component.go.tmpl",
-            kind=comp.kind, name=comp.name, module=comp.module, package=comp.package,
+            kind=comp.kind,
+            name=comp.name,
+            module=comp.module,
+            package=comp.package,
             args="extensionId" if comp.lambda_specific else "",
         ),
     }
@@ -124,7 +129,8 @@ def render_default_go(components: list[Component]) -> str:
     for kind in ("receiver", "exporter", "processor", "extension", "connector"):
         calls = "".join(
             f"\t\t{c.package}.NewFactory({'extensionID' if c.lambda_specific else ''}),\n"
-            for c in default if c.kind == kind
+            for c in default
+            if c.kind == kind
         )
         body = f"\n{calls}\t" if calls else ""
         blocks.append(
@@ -133,7 +139,8 @@ def render_default_go(components: list[Component]) -> str:
         )
     return template(
         "lambdacomponents/default.go.tmpl",
-        imports="\n".join(sorted(imports)), maps="".join(blocks),
+        imports="\n".join(sorted(imports)),
+        maps="".join(blocks),
     )
 
 

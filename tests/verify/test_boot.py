@@ -182,11 +182,11 @@ def test_other_architecture_runs_under_qemu(make_layer: MakeLayer) -> None:
 
 def test_bundled_config_option_boots_with_the_layers_own_config(make_layer: MakeLayer) -> None:
     """Even with otlp in and otlphttp out, --bundled-config proves the shipped config loads."""
-    report = verify_layer(make_layer(), components=ALL_COMPONENTS, timeout=20,
-                          bundled_config=True)
+    report = verify_layer(make_layer(), components=ALL_COMPONENTS, timeout=20, bundled_config=True)
     assert report.status == "passed", report.summary()
     assert report.config == "bundled"
     assert report.signals == ()
-    failing = verify_layer(make_layer("init-error"), components=ALL_COMPONENTS, timeout=20,
-                           bundled_config=True)
+    failing = verify_layer(
+        make_layer("init-error"), components=ALL_COMPONENTS, timeout=20, bundled_config=True
+    )
     assert failing.status == "failed" and failing.config == "bundled"
