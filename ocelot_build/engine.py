@@ -11,7 +11,7 @@ from typing import Any
 
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.budgets import check_budgets
-from ocelot_build.builder import build_distribution
+from ocelot_build.builder import build_distribution, ensure_sbom
 from ocelot_build.cache import Cache, LayerEntry, digest
 from ocelot_build.errors import VerifyError
 from ocelot_build.outputs import write_artifact, write_json
@@ -51,7 +51,15 @@ def _run_with(ctx: Context, plans: list[LayerPlan], progress: Progress) -> list[
             misses.setdefault(plan.distribution.name, []).append(plan)
     entries.update(_build_missing(ctx, list(misses.values()), progress))
     artifacts = [
-        write_artifact(ctx.request, p, ctx.source, entries[p.key], p.key in hits) for p in plans
+        write_artifact(
+            ctx.request,
+            p,
+            ctx.source,
+            entries[p.key],
+            p.key in hits,
+            ensure_sbom(ctx, entries[p.key]),
+        )
+        for p in plans
     ]
     for plan, artifact in zip(plans, artifacts, strict=True):
         _check(ctx, plan, artifact, progress)

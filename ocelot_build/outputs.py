@@ -12,6 +12,7 @@ from typing import Any
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.cache import LayerEntry
 from ocelot_build.plan import LayerPlan
+from ocelot_build.sbom import SBOM_SUFFIX
 from ocelot_build.upstream import UpstreamSource
 
 MANIFEST_SCHEMA = 1
@@ -56,6 +57,7 @@ def write_artifact(
     source: UpstreamSource,
     entry: LayerEntry,
     cache_hit: bool,
+    sbom: bytes,
 ) -> LayerArtifact:
     out_dir = request.output_dir
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -65,8 +67,16 @@ def write_artifact(
     atomic_copy(entry.zip_path, zip_path)
     manifest_path = out_dir / f"{stem}.json"
     write_json(manifest_path, manifest)
+    sbom_path = out_dir / f"{stem}{SBOM_SUFFIX}"
+    atomic_write(sbom_path, sbom)
     return LayerArtifact(
-        plan.distribution.name, plan.architecture, zip_path, manifest_path, manifest, cache_hit
+        plan.distribution.name,
+        plan.architecture,
+        zip_path,
+        manifest_path,
+        manifest,
+        cache_hit,
+        sbom_path,
     )
 
 
@@ -83,11 +93,14 @@ def atomic_copy(src: Path, dest: Path) -> None:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
+    atomic_write(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+
+
+def atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
