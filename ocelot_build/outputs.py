@@ -22,6 +22,11 @@ def artifact_stem(layer_name: str, distribution: str, arch: str) -> str:
     return f"{layer_name}-{distribution}-{arch}"
 
 
+def manifest_paths(out_dir: Path) -> list[Path]:
+    """The layer manifests in an output directory (its SBOMs end in ``.json`` too)."""
+    return sorted(p for p in out_dir.glob("*.json") if not p.name.endswith(SBOM_SUFFIX))
+
+
 def compose_manifest(
     request: BuildRequest, plan: LayerPlan, source: UpstreamSource, entry: LayerEntry, zip_name: str
 ) -> dict[str, Any]:
