@@ -30,7 +30,7 @@ from ocelot_build.pipeline import (
 )
 from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress
-from ocelot_build.sbom import render_sbom
+from ocelot_build.sbom import render_sbom, sbom_zip_sha256
 
 
 def build_distribution(
@@ -137,10 +137,12 @@ def layer_sbom(info: BuildInfo, facts: dict[str, Any]) -> bytes:
 
 
 def ensure_sbom(ctx: Context, entry: LayerEntry) -> bytes:
-    """The entry's SBOM; an entry made before SBOMs gets one derived from its zip (the same
-    bytes a fresh build writes), stored when the cache is writable."""
-    if entry.sbom_path.is_file():
-        return entry.sbom_path.read_bytes()
+    """The entry's SBOM when it describes the entry's zip. Otherwise (an entry made before
+    SBOMs, or a damaged file) one derived from the zip: the same bytes a fresh build
+    writes, stored back when the cache is writable."""
+    stored = entry.sbom_path.read_bytes() if entry.sbom_path.is_file() else b""
+    if stored and sbom_zip_sha256(stored) == entry.facts["zip"]["sha256"]:
+        return stored
     sbom = layer_sbom(read_zip_build_info(entry.zip_path, ctx.go), entry.facts)
     ctx.cache.add_sbom(entry, sbom)  # atomic, and racers write the same bytes: no lock
     return sbom

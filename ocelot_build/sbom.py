@@ -31,6 +31,7 @@ from ocelot_build.buildinfo import BuildInfo
 SBOM_SUFFIX = ".cdx.json"
 # Build settings that the CycloneDX taxonomy names; every other setting is ``ocelot:go:build:``.
 TAXONOMY_ENV = ("GOARCH", "GOOS", "CGO_ENABLED")
+ZIP_SHA256_PROPERTY = "ocelot:layer:zip:sha256"
 
 
 def render_sbom(info: BuildInfo, *, zip_sha256: str, collector_version: str, commit: str) -> bytes:
@@ -55,6 +56,15 @@ def render_sbom(info: BuildInfo, *, zip_sha256: str, collector_version: str, com
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
 
+def sbom_zip_sha256(sbom: bytes) -> str | None:
+    """The zip sha256 an SBOM says it describes; None when it is not one of ours."""
+    try:
+        props = json.loads(sbom)["metadata"]["component"]["properties"]
+        return next(p["value"] for p in props if p["name"] == ZIP_SHA256_PROPERTY)
+    except (ValueError, KeyError, TypeError, StopIteration):
+        return None
+
+
 def _root_component(
     info: BuildInfo, zip_sha256: str, collector_version: str, commit: str
 ) -> Component:
@@ -66,7 +76,7 @@ def _root_component(
         version=collector_version,
         bom_ref="layer",
         properties=[
-            Property(name="ocelot:layer:zip:sha256", value=zip_sha256),
+            Property(name=ZIP_SHA256_PROPERTY, value=zip_sha256),
             Property(name="ocelot:upstream:commit", value=commit),
             *_build_properties(info),
         ],

@@ -130,6 +130,14 @@ def test_an_entry_made_before_sboms_gets_the_same_sbom_from_its_zip(
     assert stored.read_bytes() == first.sbom_path.read_bytes()  # put back into the entry
 
 
+def test_a_damaged_stored_sbom_is_replaced_by_the_true_one(request_for, tmp_path, ocelot_cache):
+    first = build_one(request_for(output_dir=tmp_path / "a"))
+    (stored,) = (ocelot_cache / "layers").rglob("sbom.cdx.json")
+    stored.write_text('{"not": "ours"}')
+    second = build_one(request_for(output_dir=tmp_path / "b"))
+    assert second.sbom_path.read_bytes() == first.sbom_path.read_bytes()
+
+
 def test_a_clean_rebuild_writes_identical_sbom_bytes(request_for, tmp_path, monkeypatch):
     first = build_one(request_for(output_dir=tmp_path / "a", use_cache=False))
     monkeypatch.setenv("OCELOT_CACHE_DIR", str(tmp_path / "other-cache"))
