@@ -12,6 +12,10 @@ Layout under the root (``$OCELOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/ocelot``, e
 Entries appear by an atomic directory rename, so an interrupted build leaves at most a
 ``tmp-*`` directory (swept later), never a half-written entry. A per-key lock makes a second
 concurrent build of the same layer wait and then take the first one's result.
+
+A hit is served only after the zip's sha256 is recomputed and matches the entry's record
+(about 0.1 s per 50 MB, measured in docs/benchmarks.md): a flipped byte or an unreadable
+``build.json`` evicts the entry with a warning and the layer is rebuilt.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ocelot_build.errors import UsageError
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -35,6 +42,20 @@ CACHEDIR_TAG = (
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
 STALE_TMP_SECONDS = 24 * 3600
+# What compose_manifest reads from an entry's build.json; an entry without them is evicted.
+REQUIRED_FACTS = (
+    "collector_version",
+    "go_version",
+    "commit",
+    "build_tags",
+    "components",
+    "component_ids",
+    "modules",
+    "config_sha256",
+    "zip",
+    "unzipped_size",
+    "cache_key",
+)
 
 
 def cache_root() -> Path:
@@ -52,6 +73,10 @@ def digest(value: Any) -> str:
     """sha256 of a JSON-serialisable value in canonical form."""
     blob = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
+
+
+def _stderr_warning(message: str) -> None:
+    print(f"ocelot: warning: {message}", file=sys.stderr, flush=True)
 
 
 def file_sha256(path: Path) -> str:
@@ -72,24 +97,51 @@ class LayerEntry:
 
 
 class Cache:
-    def __init__(self, root: Path | None = None, layers_root: Path | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        layers_root: Path | None = None,
+        warn: Callable[[str], None] = _stderr_warning,
+    ) -> None:
         self.root = root or cache_root()
         # --no-cache points layers at a throwaway directory; mirrors stay shared
         self.layers_root = layers_root or self.root / "layers"
+        self.warn = warn
 
     def ensure(self) -> Path:
-        for sub in ("repos", "layers", "locks"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
-        tag = self.root / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_text(CACHEDIR_TAG)
+        """Create the layout; an uncreatable cache is bad input (exit 2), named once."""
+        try:
+            for sub in ("repos", "layers", "locks"):
+                (self.root / sub).mkdir(parents=True, exist_ok=True)
+            tag = self.root / "CACHEDIR.TAG"
+            if not tag.exists():
+                tag.write_text(CACHEDIR_TAG)
+        except OSError as exc:
+            raise UsageError(
+                f"cache directory {self.root} cannot be created ({exc.strerror}); "
+                "set OCELOT_CACHE_DIR to a writable directory"
+            ) from None
         return self.root
+
+    def writable(self) -> bool:
+        """False for a read-only cache, which can still serve hits."""
+        return os.access(self.layers_root if self.layers_root.exists() else self.root, os.W_OK)
 
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:
-        """An exclusive inter-process lock, released when the block exits (or we die)."""
+        """An exclusive inter-process lock, released when the block exits (or we die).
+
+        A read-only cache needs none: nobody can write to it.
+        """
         self.ensure()
-        with (self.root / "locks" / f"{name}.lock").open("a") as handle:
+        try:
+            handle = (self.root / "locks" / f"{name}.lock").open("a")
+        except OSError:
+            if os.access(self.root / "locks", os.W_OK):
+                raise
+            yield
+            return
+        with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -107,11 +159,30 @@ class Cache:
         return self.layers_root / key[:2] / key
 
     def get(self, key: str) -> LayerEntry | None:
+        """The entry for ``key`` if its zip still has the recorded sha256, else None.
+
+        A damaged entry (bytes changed on disk, ``build.json`` unreadable or incomplete) is
+        evicted with a warning, so the caller rebuilds it instead of serving it or failing
+        on it forever.
+        """
         entry = self._layer_dir(key)
-        facts_path = entry / "build.json"
-        if not facts_path.is_file() or not (entry / "layer.zip").is_file():
+        if not entry.exists():
             return None
-        return LayerEntry(key, entry / "layer.zip", json.loads(facts_path.read_text()))
+        facts, problem = _read_sound(entry, key)
+        if facts is not None:
+            return LayerEntry(key, entry / "layer.zip", facts)
+        self.warn(f"cache entry {key[:12]} {problem}: evicting it and rebuilding")
+        self._evict(entry)
+        return None
+
+    def _evict(self, entry: Path) -> None:
+        """Move the entry aside (atomic), then delete it; a read-only cache keeps it."""
+        doomed = entry.parent / f"tmp-evict-{entry.name}-{os.getpid()}"
+        try:
+            os.rename(entry, doomed)
+        except OSError:
+            return
+        shutil.rmtree(doomed, ignore_errors=True)
 
     def put(self, key: str, zip_path: Path, facts: dict[str, Any]) -> LayerEntry:
         """Move a finished zip into the cache atomically; an existing entry wins."""
@@ -124,14 +195,16 @@ class Cache:
             (staging / "build.json").write_text(json.dumps(facts, indent=2, sort_keys=True))
             try:
                 os.rename(staging, final)
-            except OSError:  # someone else finished first: keep theirs
-                shutil.rmtree(staging, ignore_errors=True)
+            except OSError:  # someone else finished first: keep theirs if it is sound
+                theirs = self.get(key)
+                if theirs is not None:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    return theirs
+                os.rename(staging, final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        entry = self.get(key)
-        assert entry is not None
-        return entry
+        return LayerEntry(key, final / "layer.zip", facts)
 
     @staticmethod
     def _sweep(parent: Path) -> None:
@@ -141,3 +214,23 @@ class Cache:
             with contextlib.suppress(OSError):
                 if now - stale.stat().st_mtime > STALE_TMP_SECONDS:
                     shutil.rmtree(stale, ignore_errors=True)
+
+
+def _read_sound(entry: Path, key: str) -> tuple[dict[str, Any] | None, str]:
+    """An entry's facts when its zip matches its record, else None and why not."""
+    try:
+        facts = json.loads((entry / "build.json").read_text())
+    except (OSError, ValueError):
+        return None, "has an unreadable build.json"
+    if not isinstance(facts, dict) or any(k not in facts for k in REQUIRED_FACTS):
+        return None, "has an incomplete build.json"
+    recorded = facts["zip"].get("sha256") if isinstance(facts["zip"], dict) else None
+    if facts["cache_key"] != key or not isinstance(recorded, str):
+        return None, "has a build.json that does not describe it"
+    try:
+        actual = file_sha256(entry / "layer.zip")
+    except OSError:
+        return None, "has no readable layer.zip"
+    if actual != recorded:
+        return None, f"changed on disk (zip sha256 {actual[:12]}, recorded {recorded[:12]})"
+    return facts, ""

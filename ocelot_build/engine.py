@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -12,9 +14,9 @@ from typing import Any
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.budgets import check_budgets
 from ocelot_build.builder import build_distribution
-from ocelot_build.cache import Cache, LayerEntry, digest
-from ocelot_build.errors import VerifyError
-from ocelot_build.outputs import write_artifact, write_json
+from ocelot_build.cache import Cache, LayerEntry, digest, file_sha256
+from ocelot_build.errors import UsageError, VerifyError
+from ocelot_build.outputs import check_output_dir, write_artifact, write_json
 from ocelot_build.pipeline import Context, plan_layers, resolve
 from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress
@@ -27,13 +29,28 @@ def run(
     request: BuildRequest, callback: Callable[[str], None] | None = None
 ) -> list[LayerArtifact]:
     progress = Progress(verbose=request.verbose, callback=callback)
-    ctx, chosen = resolve(request, progress)
-    plans = plan_layers(ctx, chosen)
-    if request.use_cache:
-        return _run_with(ctx, plans, progress)
-    with tempfile.TemporaryDirectory(prefix="ocelot-nocache-") as scratch:
-        uncached = Context(**{**ctx.__dict__, "cache": Cache(ctx.cache.root, Path(scratch))})
-        return _run_with(uncached, plans, progress)
+    with _no_shared_writes():
+        ctx, chosen = resolve(request, progress)
+        plans = plan_layers(ctx, chosen)
+        check_output_dir(request, plans)
+        if request.use_cache:
+            return _run_with(ctx, plans, progress)
+        with tempfile.TemporaryDirectory(prefix="ocelot-nocache-") as scratch:
+            uncached = Context(**{**ctx.__dict__, "cache": Cache(ctx.cache.root, Path(scratch))})
+            return _run_with(uncached, plans, progress)
+
+
+@contextlib.contextmanager
+def _no_shared_writes() -> Iterator[None]:
+    """Mask group and world write bits for the run, whatever the caller's umask: the cache
+    serves bytes that are shipped, so nobody else may be able to change them (git clones,
+    extracted trees and go's outputs inherit the mask too)."""
+    old = os.umask(0o022)
+    os.umask(old | 0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
 
 
 def _run_with(ctx: Context, plans: list[LayerPlan], progress: Progress) -> list[LayerArtifact]:
@@ -49,6 +66,12 @@ def _run_with(ctx: Context, plans: list[LayerPlan], progress: Progress) -> list[
     for plan in plans:
         if plan.key not in entries:
             misses.setdefault(plan.distribution.name, []).append(plan)
+    if misses and not ctx.cache.writable():
+        missing = ", ".join(p.label for group in misses.values() for p in group)
+        raise UsageError(
+            f"cache {ctx.cache.root} is read-only and lacks {missing}; "
+            "use a writable OCELOT_CACHE_DIR or --no-cache"
+        )
     entries.update(_build_missing(ctx, list(misses.values()), progress))
     artifacts = [
         write_artifact(ctx.request, p, ctx.source, entries[p.key], p.key in hits) for p in plans
@@ -67,7 +90,7 @@ def _boot_check(
 
     key = digest(
         {
-            "zip": artifact.sha256,
+            "zip": file_sha256(artifact.zip_path),  # the bytes booted, not the manifest's claim
             "arch": plan.architecture.value,
             "components": artifact.manifest["components"],
             "format": VERIFY_CACHE_FORMAT,
@@ -99,8 +122,9 @@ def _boot_check(
         for k in ("status", "reason", "init_ms", "startup_duration_ms")
     }
     if report.status == "passed":
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        write_json(cached, result)
+        with contextlib.suppress(OSError):  # a read-only cache just does not remember
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            write_json(cached, result)
     return result
 
 

@@ -8,6 +8,7 @@ from it with ``git archive`` into per-build temporary directories.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import tarfile
@@ -94,6 +95,8 @@ def fetch_upstream(repo: str, ref: str, cache: Cache, *, verbose: bool = False) 
     with cache.lock(f"repo-{mirror.name}"):
         if not (mirror / "HEAD").is_file():
             _clone(url, mirror, verbose)
+        elif not os.access(mirror, os.W_OK):
+            cache.warn(f"cache {cache.root} is read-only: {ref} resolved without fetching")
         elif not (FULL_SHA.match(ref) and _resolve(mirror, ref)):
             _git(mirror, verbose, "fetch", "--prune", "--tags", "--force", "origin")
         commit = _resolve(mirror, ref)
