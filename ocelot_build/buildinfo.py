@@ -57,7 +57,11 @@ def read_zip_build_info(zip_path: Path, go: GoToolchain) -> BuildInfo:
 def parse_build_info(text: str) -> BuildInfo:
     lines = text.splitlines()
     go_version = lines[0].rsplit(":", 1)[-1].strip() if lines else ""
-    main, modules, replaced, settings, sums = "", {}, {}, {}, {}
+    main = ""
+    modules: dict[str, str] = {}
+    replaced: dict[str, str] = {}
+    settings: dict[str, str] = {}
+    sums: dict[str, str] = {}
     last_dep = ""
     for line in lines[1:]:
         fields = line.strip().split("\t")

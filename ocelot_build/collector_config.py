@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
 from ocelot_build import proc
 from ocelot_build.catalogue import Component
-from ocelot_build.errors import BuildError
+from ocelot_build.errors import BuildError, ConfigError
 from ocelot_build.registry import KINDS, ComponentSpec
 from ocelot_build.toolchain import GoToolchain
+from ocelot_build.yamlio import parse_yaml
 
 MUST_NEW_TYPE = re.compile(r'MustNewType\(\s*"([^"]+)"\s*\)')
 SECTIONS = {f"{kind}s": kind for kind in KINDS}
@@ -55,7 +54,7 @@ def _package_dirs(
     env: dict[str, str],
     tags: tuple[str, ...],
 ) -> dict[str, Path]:
-    argv = [go.go, "list", "-e", "-f", "{{.ImportPath}}\t{{.Dir}}"]
+    argv: list[str | Path] = [go.go, "list", "-e", "-f", "{{.ImportPath}}\t{{.Dir}}"]
     if tags:
         argv += ["-tags", ",".join(tags)]
     out = proc.run([*argv, *packages], cwd=collector_dir, env=env)
@@ -80,20 +79,15 @@ def _types_in(package_dir: Path | None) -> list[str]:
 def syntax_problems(config: bytes, where: str) -> list[str]:
     """Cheap checks done before any build: YAML that parses to a mapping."""
     try:
-        data = yaml.safe_load(config)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark else ""
-        return [f"{where}: collector config is not valid YAML{line}"]
+        data = parse_yaml(config, f"{where}: collector config")
+    except ConfigError as exc:
+        return [exc.message]
     return [] if isinstance(data, dict) else [f"{where}: collector config must be a mapping"]
 
 
 def check_config(config: bytes, ids: dict[str, dict[str, tuple[str, ...]]], where: str) -> None:
     """Raise naming every component the config declares that the layer does not have."""
-    try:
-        data = yaml.safe_load(config) or {}
-    except yaml.YAMLError as exc:
-        raise BuildError(f"{where}: collector config is not valid YAML: {exc}") from None
+    data = parse_yaml(config, f"{where}: collector config") or {}
     if not isinstance(data, dict):
         raise BuildError(f"{where}: collector config must be a mapping")
     problems = []

@@ -15,6 +15,7 @@ Format (``config/distributions.yaml``)::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,11 @@ ENTRY_KEYS = (
     "max-init-ms",
 )
 TOP_KEYS = ("distributions", "components", "go-replaces")
+# Distribution names become file names (<layer>-<name>-<arch>.zip) and AWS layer names, so
+# they use the characters of AWS's layer-name pattern; "all" selects every distribution.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+NAME_RULE = "letters, digits, '-' and '_', starting with a letter or digit, at most 64"
+RESERVED_NAMES = ("all",)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "distributions.yaml"
 
@@ -93,13 +99,21 @@ def load_distributions(path: Path | None = None) -> DistributionsFile:
     raw = _top_level(data, errors)
     entries = raw.get("distributions") or {}
     for name, entry in entries.items():
-        errors.extend(_check_entry(str(name), entry, entries))
+        errors.extend(check_name(name) or _check_entry(name, entry, entries))
     raise_all(errors, source)
-    resolved = {str(n): _resolve(str(n), entries, source) for n in entries}
-    replaces = raw.get("go-replaces") or {}
+    resolved = {n: _resolve(n, entries, source) for n in entries}
     return DistributionsFile(
-        source, resolved, raw.get("components") or {}, {str(k): str(v) for k, v in replaces.items()}
+        source, resolved, raw.get("components") or {}, dict(raw.get("go-replaces") or {})
     )
+
+
+def check_name(name: object) -> list[str]:
+    """The one rule for distribution names (see NAME_PATTERN); an empty list when it holds."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        return [f"distribution name {name!r} must be {NAME_RULE} characters"]
+    if name in RESERVED_NAMES:
+        return [f"distribution name {name!r} is reserved (it selects every distribution)"]
+    return []
 
 
 def _top_level(data: Any, errors: list[str]) -> dict[str, Any]:
@@ -115,6 +129,20 @@ def _top_level(data: Any, errors: list[str]) -> dict[str, Any]:
     for key in ("components", "go-replaces"):
         if key in data and not isinstance(data[key], dict | None):
             errors.append(f"'{key}' must be a mapping")
+    replaces = data.get("go-replaces")
+    if isinstance(replaces, dict):
+        errors.extend(
+            f"go-replaces: {k!r}: {v!r} must map a module path to a module@version or a path"
+            for k, v in replaces.items()
+            if not (isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip())
+        )
+    components = data.get("components")
+    if isinstance(components, dict):
+        errors.extend(
+            f"components: key {k!r} must be a tag string"
+            for k in components
+            if not isinstance(k, str)
+        )
     return data
 
 
@@ -134,7 +162,9 @@ def _check_entry(name: str, entry: Any, entries: dict[str, Any]) -> list[str]:
     if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
         errors.append(f"{where}.build-tags must be a list of tag strings")
     base = entry.get("base")
-    if base is not None and base not in entries:
+    if base is not None and not isinstance(base, str):
+        errors.append(f"{where}.base must be a distribution name, got {base!r}")
+    elif base is not None and base not in entries:
         errors.append(
             f"{where}.base: unknown distribution {base!r}"
             f"{did_you_mean(str(base), map(str, entries))}"
@@ -155,7 +185,11 @@ def _check_entry(name: str, entry: Any, entries: dict[str, Any]) -> list[str]:
 def _find_cycle(name: str, entries: dict[str, Any]) -> list[str] | None:
     seen = [name]
     current = entries.get(name)
-    while isinstance(current, dict) and current.get("base") in entries:
+    while (
+        isinstance(current, dict)
+        and isinstance(current.get("base"), str)
+        and current["base"] in entries
+    ):
         base = current["base"]
         if base in seen:
             return [*seen, base] if base == name else None

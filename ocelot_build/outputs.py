@@ -11,6 +11,7 @@ from typing import Any
 
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.cache import LayerEntry
+from ocelot_build.errors import BuildError, UsageError
 from ocelot_build.plan import LayerPlan
 from ocelot_build.sbom import SBOM_SUFFIX
 from ocelot_build.upstream import UpstreamSource
@@ -56,6 +57,32 @@ def compose_manifest(
     }
 
 
+def output_paths(request: BuildRequest, plan: LayerPlan) -> tuple[Path, Path]:
+    """The zip and manifest paths of one layer, always directly inside ``-o``."""
+    stem = artifact_stem(request.layer_name, plan.distribution.name, plan.architecture.value)
+    out_dir = request.output_dir
+    paths = (out_dir / f"{stem}.zip", out_dir / f"{stem}.json")
+    for path in paths:  # names are checked when read; this keeps a new name from escaping
+        if path.resolve().parent != out_dir.resolve():
+            raise UsageError(f"layer file {path.name!r} would be written outside -o {out_dir}")
+    return paths
+
+
+def check_output_dir(request: BuildRequest, plans: list[LayerPlan]) -> None:
+    """Fail before any work when the outputs cannot be written: one line, exit 2."""
+    out_dir = request.output_dir
+    existing = next(p for p in [out_dir, *out_dir.absolute().parents] if p.exists())
+    if not existing.is_dir():
+        where = "is a file" if existing == out_dir else f"is under the file {existing}"
+        raise UsageError(f"output directory -o {out_dir} {where}; give a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"output directory -o {out_dir} is not writable ({existing})")
+    for plan in plans:
+        for path in output_paths(request, plan):
+            if path.is_dir():
+                raise UsageError(f"{path} is a directory; remove it or choose another -o")
+
+
 def write_artifact(
     request: BuildRequest,
     plan: LayerPlan,
@@ -64,16 +91,18 @@ def write_artifact(
     cache_hit: bool,
     sbom: bytes,
 ) -> LayerArtifact:
-    out_dir = request.output_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = artifact_stem(request.layer_name, plan.distribution.name, plan.architecture.value)
-    zip_path = out_dir / f"{stem}.zip"
+    zip_path, manifest_path = output_paths(request, plan)
     manifest = compose_manifest(request, plan, source, entry, zip_path.name)
-    atomic_copy(entry.zip_path, zip_path)
-    manifest_path = out_dir / f"{stem}.json"
-    write_json(manifest_path, manifest)
-    sbom_path = out_dir / f"{stem}{SBOM_SUFFIX}"
-    atomic_write(sbom_path, sbom)
+    sbom_path = zip_path.with_name(zip_path.name.removesuffix(".zip") + SBOM_SUFFIX)
+    try:
+        request.output_dir.mkdir(parents=True, exist_ok=True)
+        atomic_copy(entry.zip_path, zip_path)
+        write_json(manifest_path, manifest)
+        atomic_write(sbom_path, sbom)
+    except OSError as exc:
+        raise BuildError(
+            f"cannot write {zip_path.name} into -o {request.output_dir}: {exc}"
+        ) from None
     return LayerArtifact(
         plan.distribution.name,
         plan.architecture,

@@ -98,6 +98,9 @@ def _parse_one(tag: str, entry: Any, root: Path, errors: list[str]) -> Component
     for key in entry:
         if key not in COMPONENT_KEYS:
             errors.append(f"{where}: unknown key {key!r}{did_you_mean(str(key), COMPONENT_KEYS)}")
+    for key in ("id", "description"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            errors.append(f"{where}.{key} must be a string, got {entry[key]!r}")
     files = _files(entry.get("files"), root, where, errors)
     modules = _modules(entry.get("modules") or [], root, where, errors)
     spec = ComponentSpec(
@@ -112,8 +115,8 @@ def _parse_one(tag: str, entry: Any, root: Path, errors: list[str]) -> Component
 
 
 def _files(raw: Any, root: Path, where: str, errors: list[str]) -> tuple[Path, ...]:
-    if not isinstance(raw, list) or not raw:
-        errors.append(f"{where}.files must list at least one wrapper .go file")
+    if not isinstance(raw, list) or not raw or not all(isinstance(f, str) for f in raw):
+        errors.append(f"{where}.files must list at least one wrapper .go file path")
         return ()
     paths = tuple((root / str(f)).resolve() for f in raw)
     for p in paths:
@@ -134,7 +137,10 @@ def _modules(raw: Any, root: Path, where: str, errors: list[str]) -> tuple[Modul
             continue
         errors.extend(f"{at}: unknown key {k!r}" for k in item if k not in MODULE_KEYS)
         version = item.get("version")
-        if version is not None and not SEMVER.match(str(version)):
+        if item.get("local") is not None and not isinstance(item["local"], str):
+            errors.append(f"{at}.local must be a directory path, got {item['local']!r}")
+            continue
+        if version is not None and not (isinstance(version, str) and SEMVER.match(version)):
             errors.append(f"{at}.version {version!r} is not a Go module version like v1.2.3")
         local = (root / str(item["local"])).resolve() if item.get("local") else None
         if local is not None and not (local / "go.mod").is_file():
