@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ocelot_build.errors import UsageError
+from ocelot_build.files import atomic_write_bytes
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -220,11 +221,7 @@ class Cache:
         """Give an entry made before SBOMs its SBOM (derived from its zip, so adding it
         changes nothing the entry already promised). False when the cache is read-only."""
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{SBOM_FILE}.", dir=entry.zip_path.parent)
-            with os.fdopen(fd, "wb") as f:
-                f.write(sbom)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, entry.sbom_path)
+            atomic_write_bytes(entry.sbom_path, sbom)
         except OSError:
             return False
         return True

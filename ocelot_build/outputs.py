@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.cache import LayerEntry
 from ocelot_build.errors import BuildError, UsageError
+from ocelot_build.files import atomic_copy, atomic_write_bytes, write_json
 from ocelot_build.plan import LayerPlan
 from ocelot_build.sbom import SBOM_SUFFIX
 from ocelot_build.upstream import UpstreamSource
@@ -98,7 +96,7 @@ def write_artifact(
         request.output_dir.mkdir(parents=True, exist_ok=True)
         atomic_copy(entry.zip_path, zip_path)
         write_json(manifest_path, manifest)
-        atomic_write(sbom_path, sbom)
+        atomic_write_bytes(sbom_path, sbom)
     except OSError as exc:
         raise BuildError(
             f"cannot write {zip_path.name} into -o {request.output_dir}: {exc}"
@@ -112,31 +110,3 @@ def write_artifact(
         cache_hit,
         sbom_path,
     )
-
-
-def atomic_copy(src: Path, dest: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would surprise whoever uploads the file
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    atomic_write(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
