@@ -39,8 +39,10 @@ class _CountingMocks(pulumi.runtime.Mocks):
             state.update(layerArn=arn, arn=f"{arn}:1", version="1")
         return f"{args.name}-id", state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-        return {}
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        return {}, None
 
 
 def run_once(

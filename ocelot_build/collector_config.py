@@ -54,7 +54,7 @@ def _package_dirs(
     env: dict[str, str],
     tags: tuple[str, ...],
 ) -> dict[str, Path]:
-    argv = [go.go, "list", "-e", "-f", "{{.ImportPath}}\t{{.Dir}}"]
+    argv: list[str | Path] = [go.go, "list", "-e", "-f", "{{.ImportPath}}\t{{.Dir}}"]
     if tags:
         argv += ["-tags", ",".join(tags)]
     out = proc.run([*argv, *packages], cwd=collector_dir, env=env)

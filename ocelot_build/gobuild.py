@@ -54,7 +54,7 @@ def go_build(
     """Build ``out_dir/collector`` for ``arch`` and check it really is that architecture."""
     out_dir.mkdir(parents=True, exist_ok=True)
     binary = out_dir / BINARY_NAME
-    argv = [go.go, *build_flags(tags, version, commit), "-o", binary, "."]
+    argv: list[str | Path] = [go.go, *build_flags(tags, version, commit), "-o", binary, "."]
     proc.run(argv, cwd=collector_dir, env=env, verbose=verbose)
     check_elf(binary, arch)
     return binary

@@ -22,7 +22,7 @@ NO_ALIASES = "anchors and aliases (&, *, <<) are not allowed"
 class _NoAliasLoader(yaml.SafeLoader):
     """The safe loader, refusing a document's first anchor or alias before expanding it."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise yaml.composer.ComposerError(None, None, NO_ALIASES, event.start_mark)

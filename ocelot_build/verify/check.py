@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from ocelot_build.budgets import Budgets, check_budgets
 from ocelot_build.errors import UsageError
@@ -94,7 +95,7 @@ def _check(
     timeout: float,
     say: Log,
 ) -> VerifyReport:
-    sizes = {"zip_size": layer.zip_size, "unzipped_size": layer.unzipped_size}
+    sizes: dict[str, Any] = {"zip_size": layer.zip_size, "unzipped_size": layer.unzipped_size}
     declared_name = declared.value if declared else None
     arch = elf_architecture(layer.binary)
     mode = layer.binary.stat().st_mode & 0o777

@@ -10,6 +10,7 @@ carry on without events and block forever at the first INVOKE). The check drives
 
 from __future__ import annotations
 
+import copy
 import json
 import queue
 import threading
@@ -66,9 +67,7 @@ class ExtensionsApi(LoopbackServer):
 
     def snapshot(self) -> ApiState:
         with self.lock:
-            return ApiState(
-                **{k: (list(v) if isinstance(v, list) else v) for k, v in vars(self.state).items()}
-            )
+            return copy.deepcopy(self.state)
 
     def __exit__(self, *exc: object) -> None:
         self.closing.set()  # release a pending event/next first
@@ -78,7 +77,7 @@ class ExtensionsApi(LoopbackServer):
 class _Handler(LoopbackHandler):
     @property
     def api(self) -> ExtensionsApi:
-        return self.server.owner  # type: ignore[attr-defined, no-any-return]
+        return self.server.owner  # type: ignore[attr-defined]
 
     def do_POST(self) -> None:
         body = self._body()

@@ -21,6 +21,7 @@ from opentelemetry.proto.common.v1.common_pb2 import (
     InstrumentationScope,
     KeyValue,
 )
+from opentelemetry.proto.logs.v1 import logs_pb2
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
@@ -104,7 +105,11 @@ def build_request(signal: str, run_id: str, trace_id: bytes) -> Message:
             name="ocelot.verify.count",
             unit="1",
             description="check",
-            sum=metrics_pb2.Sum(data_points=[point], is_monotonic=True, aggregation_temporality=2),
+            sum=metrics_pb2.Sum(
+                data_points=[point],
+                is_monotonic=True,
+                aggregation_temporality=metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE,
+            ),
         )
         return metrics_service_pb2.ExportMetricsServiceRequest(
             resource_metrics=[
@@ -118,7 +123,7 @@ def build_request(signal: str, run_id: str, trace_id: bytes) -> Message:
         record = LogRecord(
             time_unix_nano=now,
             observed_time_unix_nano=now,
-            severity_number=9,
+            severity_number=logs_pb2.SEVERITY_NUMBER_INFO,
             severity_text="INFO",
             body=AnyValue(string_value="ocelot verify"),
             attributes=_attributes(run_id),

@@ -74,7 +74,7 @@ class OtlpSink(LoopbackServer):
 class _Handler(LoopbackHandler):
     @property
     def sink(self) -> OtlpSink:
-        return self.server.owner  # type: ignore[attr-defined, no-any-return]
+        return self.server.owner  # type: ignore[attr-defined]
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
