@@ -27,8 +27,9 @@ import yaml
 
 from infra.stack_config import StackConfig, parse_stack_config
 from ocelot_build.errors import OcelotError, UsageError
+from ocelot_build.files import PROJECT_ROOT, split_list
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = PROJECT_ROOT
 _STACK_RE = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
 
 
@@ -58,8 +59,7 @@ class RunInputs:
         )
 
 
-def _split(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(p.strip() for p in text.replace(" ", ",").split(",") if p.strip()))
+_split = split_list
 
 
 def stack_file(stack: str, project: Path = PROJECT) -> Path:

@@ -25,6 +25,7 @@ from infra.layers import CollectorLayer, LayerSpec, Sharing
 from infra.stack_config import StackConfig
 from ocelot_build import api
 from ocelot_build.api import BuildRequest, LayerArtifact, ProgressCallback
+from ocelot_build.files import PROJECT_ROOT
 from ocelot_build.model import Architecture
 
 Builder = Callable[[BuildRequest, ProgressCallback | None], list[LayerArtifact]]
@@ -45,7 +46,7 @@ class StackResult:
 def project_root() -> Path:
     """The directory of Pulumi.yaml: the engine's answer, else the checkout ``infra`` is in."""
     root = pulumi.runtime.get_root_directory()
-    return Path(root) if root else Path(__file__).resolve().parent.parent
+    return Path(root) if root else PROJECT_ROOT
 
 
 def build_stack(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from infra.outputs import parse_stack_output, render_markdown
 from ocelot_build.errors import OcelotError, PublishError, ToolMissingError
+from ocelot_build.files import PROJECT_ROOT
 
 PULUMI_MISSING = (
     "pulumi CLI not found; install it (curl -fsSL https://get.pulumi.com | sh) "
@@ -49,10 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--stack", help="run `pulumi stack output --json` for this stack")
     args = parser.parse_args(argv)
     try:
-        if args.stack:
-            text = stack_output_json(args.stack, Path(__file__).resolve().parent.parent)
-        else:
-            text = sys.stdin.read()
+        text = stack_output_json(args.stack, PROJECT_ROOT) if args.stack else sys.stdin.read()
         sys.stdout.write(render_markdown(parse_stack_output(text)))
     except OcelotError as exc:
         print(f"error: {exc}", file=sys.stderr)

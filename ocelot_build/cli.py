@@ -17,6 +17,7 @@ from typing import NoReturn
 from ocelot_build import api
 from ocelot_build.budgets import MIB
 from ocelot_build.errors import OcelotError, ToolMissingError, UsageError
+from ocelot_build.files import split_list
 from ocelot_build.model import Architecture
 from ocelot_build.runtimes import check_layer_name, check_runtimes
 
@@ -106,7 +107,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.replace(" ", ",").split(",") if part.strip()]
+    return list(split_list(text))
 
 
 def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from ocelot_build.budgets import Budgets
 from ocelot_build.errors import ConfigError, UsageError
+from ocelot_build.files import PROJECT_ROOT
 from ocelot_build.localpaths import inside
 from ocelot_build.yamlio import did_you_mean, load_yaml, raise_all
 
@@ -42,7 +43,6 @@ TOP_KEYS = ("distributions", "components", "go-replaces")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 NAME_RULE = "letters, digits, '-' and '_', starting with a letter or digit, at most 64"
 RESERVED_NAMES = ("all",)
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "distributions.yaml"
 
 

@@ -16,7 +16,8 @@ from ocelot_build.budgets import check_budgets
 from ocelot_build.builder import build_distribution
 from ocelot_build.cache import Cache, LayerEntry, digest, file_sha256
 from ocelot_build.errors import UsageError, VerifyError
-from ocelot_build.outputs import check_output_dir, write_artifact, write_json
+from ocelot_build.files import write_json
+from ocelot_build.outputs import check_output_dir, write_artifact
 from ocelot_build.pipeline import Context, plan_layers, resolve
 from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress

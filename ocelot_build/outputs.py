@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.cache import LayerEntry
 from ocelot_build.errors import BuildError, UsageError
+from ocelot_build.files import atomic_copy, write_json
 from ocelot_build.plan import LayerPlan
 from ocelot_build.upstream import UpstreamSource
 
@@ -98,28 +96,3 @@ def write_artifact(
     return LayerArtifact(
         plan.distribution.name, plan.architecture, zip_path, manifest_path, manifest, cache_hit
     )
-
-
-def atomic_copy(src: Path, dest: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would surprise whoever uploads the file
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

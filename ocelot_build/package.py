@@ -8,11 +8,12 @@ the cache honest.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+from ocelot_build.files import atomic_write
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 BINARY_ENTRY = "extensions/collector"
@@ -38,9 +39,9 @@ def write_layer_zip(binary: Path, config: bytes, dest: Path) -> LayerZip:
         ]
     )
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
+
+    def write(raw: IO[bytes]) -> None:
+        with zipfile.ZipFile(raw, "w") as zf:
             for name, data, mode in entries:
                 zf.writestr(
                     _entry(name, mode),
@@ -48,10 +49,8 @@ def write_layer_zip(binary: Path, config: bytes, dest: Path) -> LayerZip:
                     compress_type=zipfile.ZIP_DEFLATED,
                     compresslevel=COMPRESS_LEVEL,
                 )
-        os.replace(tmp_name, dest)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+
+    atomic_write(dest, write)
     return LayerZip(dest, dest.stat().st_size, sum(len(d) for _, d, _ in entries))
 
 

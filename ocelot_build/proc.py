@@ -49,6 +49,19 @@ def run(
     verbose: bool = False,
     stdin: bytes | None = None,
 ) -> str:
+    """``run_bytes``, decoded as UTF-8 (bad bytes replaced): git and go print text."""
+    out = run_bytes(argv, cwd=cwd, env=env, verbose=verbose, stdin=stdin)
+    return out.decode("utf-8", "replace")
+
+
+def run_bytes(
+    argv: Sequence[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    verbose: bool = False,
+    stdin: bytes | None = None,
+) -> bytes:
     """Run a command and return its stdout; raise BuildError with its output tail on failure.
 
     With ``verbose`` the command line and every output line go to stderr as they come,
@@ -74,14 +87,13 @@ def run(
         proc.kill()
         proc.wait()
         raise
-    stdout = out.decode("utf-8", "replace")
     if proc.returncode != 0:
         tool = Path(args[0]).name
         raise BuildError(
             f"{tool} failed (exit {proc.returncode}): {shlex.join(args)}",
-            detail=tail(stderr + stdout),
+            detail=tail(stderr + out.decode("utf-8", "replace")),
         )
-    return stdout
+    return out
 
 
 def _collect(
@@ -91,13 +103,18 @@ def _collect(
     if verbose and proc.stderr is not None and proc.stdout is not None:
         echo = _Echo(proc.stderr)  # owns stderr; communicate() would race it
         if proc.stdin is not None and stdin is not None:
-            proc.stdin.write(stdin)
-            proc.stdin.close()
+            feed = proc.stdin  # fed from a thread: a big stdout must not block our write
+            threading.Thread(target=_feed, args=(feed, stdin), daemon=True).start()
         out = proc.stdout.read()
         proc.wait()
         return out, echo.join()
     out, err = proc.communicate(stdin)
     return out, err.decode("utf-8", "replace")
+
+
+def _feed(stream: IO[bytes], data: bytes) -> None:
+    with stream:
+        stream.write(data)
 
 
 class _Echo(threading.Thread):

@@ -24,6 +24,7 @@ from ocelot_build import api
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.automation import Progress, StackDriver, open_automation_stack
 from ocelot_build.errors import PublishError, ToolMissingError, UsageError
+from ocelot_build.files import PROJECT_ROOT
 from ocelot_build.model import Architecture
 
 PULUMI_MISSING = (
@@ -67,7 +68,7 @@ def find_project_dir(start: Path | None = None) -> Path:
     """The nearest directory holding Pulumi.yaml: ``start`` (default cwd) or a parent, else
     the checkout this package lives in."""
     here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents, Path(__file__).resolve().parent.parent):
+    for candidate in (here, *here.parents, PROJECT_ROOT):
         if (candidate / "Pulumi.yaml").is_file():
             return candidate
     raise UsageError(f"no Pulumi.yaml in {here} or its parents; run from the ocelot checkout")

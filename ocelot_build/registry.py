@@ -15,10 +15,11 @@ from typing import Any
 
 from ocelot_build.config import TAG_PREFIX, full_tag
 from ocelot_build.errors import ConfigError
+from ocelot_build.files import PROJECT_ROOT
 from ocelot_build.localpaths import inside
 from ocelot_build.yamlio import did_you_mean, load_yaml, raise_all
 
-PROJECT_REGISTRY = Path(__file__).resolve().parent.parent / "config" / "components.yaml"
+PROJECT_REGISTRY = PROJECT_ROOT / "config" / "components.yaml"
 KINDS = ("connector", "exporter", "extension", "processor", "receiver")
 COMPONENT_KEYS = ("description", "id", "files", "modules")
 MODULE_KEYS = ("path", "version", "local")

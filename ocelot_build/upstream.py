@@ -56,13 +56,15 @@ class UpstreamSource:
         if not names:
             return {}
         request = "".join(f"{self.commit}:{n}\n" for n in names).encode()
-        raw = _run_bytes(["git", "--git-dir", str(self.mirror), "cat-file", "--batch"], request)
+        raw = proc.run_bytes(
+            ["git", "--git-dir", self.mirror, "cat-file", "--batch"], stdin=request
+        )
         return dict(zip(names, _parse_batch(raw), strict=True))
 
     def extract(self, subdir: str, dest: Path) -> Path:
         """Write ``subdir`` of the commit under ``dest`` (a fresh work tree) and return it."""
-        data = _run_bytes(
-            ["git", "--git-dir", str(self.mirror), "archive", "--format=tar", self.commit, subdir]
+        data = proc.run_bytes(
+            ["git", "--git-dir", self.mirror, "archive", "--format=tar", self.commit, subdir]
         )
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             for member in tar.getmembers():
@@ -203,20 +205,6 @@ def _known_refs(mirror: Path) -> str:
 
 def _git(mirror: Path, verbose: bool, *args: str | Path) -> str:
     return proc.run(["git", "--git-dir", mirror, *args], verbose=verbose)
-
-
-def _run_bytes(argv: list[str], stdin: bytes | None = None) -> bytes:
-    import subprocess
-
-    result = subprocess.run(
-        argv, input=stdin, capture_output=True, env=proc.clean_env(), check=False
-    )
-    if result.returncode != 0:
-        raise BuildError(
-            f"{argv[0]} failed: {' '.join(argv)}",
-            detail=proc.tail(result.stderr.decode("utf-8", "replace")),
-        )
-    return result.stdout
 
 
 def _parse_batch(raw: bytes) -> list[str]:

@@ -7,13 +7,12 @@ see the same figures; ``to_dict`` is the manifest's ``verify`` field.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ocelot_build.errors import UsageError, VerifyError
+from ocelot_build.files import write_json
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
@@ -134,13 +133,4 @@ def write_report_to_manifest(manifest: Path, report: VerifyReport) -> None:
     """Set the manifest's ``verify`` field, atomically: a reader sees old or new, never half."""
     data = json.loads(manifest.read_text(encoding="utf-8"))
     data["verify"] = report.to_dict()
-    text = json.dumps(data, indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{manifest.name}.", dir=manifest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, manifest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json(manifest, data)  # the engine's serializer: one manifest, one format
