@@ -24,6 +24,9 @@ from ocelot_build.pipeline import (
 )
 from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress
+from ocelot_build.toolchain import HERMETIC
+
+RECORDED_ENV = {*HERMETIC, "GOOS", "GOARCH"}  # what the manifest says the build used
 
 
 def build_distribution(
@@ -111,6 +114,7 @@ def _build_one(
             },
             "modules": info.module_list(),
             "config_sha256": hashlib.sha256(plan.config).hexdigest(),
+            "go_env": {k: env[k] for k in sorted(env) if k in RECORDED_ENV},
             "zip": {"sha256": file_sha256(layer.path), "size": layer.size},
             "unzipped_size": layer.unzipped_size,
             "cache_key": plan.key,

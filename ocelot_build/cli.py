@@ -7,11 +7,14 @@ place that turns ``OcelotError``s into messages and exit codes.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import NoReturn
 
 from ocelot_build import api, proc
+from ocelot_build.budgets import MIB
 from ocelot_build.errors import OcelotError, UsageError
 from ocelot_build.files import split_list
 from ocelot_build.model import Architecture
@@ -154,8 +157,8 @@ def summary(artifacts: list[api.LayerArtifact]) -> str:
                 a.distribution,
                 a.architecture.value,
                 str(a.zip_path),
-                f"{m['zip']['size'] / 1e6:.1f} MB",
-                f"{m['unzipped_size'] / 1e6:.1f} MB",
+                f"{m['zip']['size'] / MIB:.1f} MiB",
+                f"{m['unzipped_size'] / MIB:.1f} MiB",
                 a.sha256[:12],
                 "hit" if a.cache_hit else built,
             )
@@ -179,9 +182,23 @@ def run(argv: list[str]) -> int:
     return 0
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C so the same clean-up runs (children killed, temp dirs
+    removed by their ``finally`` blocks) and the exit code is 143."""
+
+
+def _on_sigterm(signum: int, frame: object) -> NoReturn:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return run(sys.argv[1:] if argv is None else argv)
+    except Terminated:
+        print("ocelot: terminated", file=sys.stderr)
+        return 143
     except OcelotError as exc:
         print(f"ocelot: error: {exc.message}", file=sys.stderr)
         if exc.detail:

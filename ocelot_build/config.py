@@ -23,6 +23,7 @@ from typing import Any
 from ocelot_build.budgets import Budgets
 from ocelot_build.errors import ConfigError, UsageError
 from ocelot_build.files import PROJECT_ROOT
+from ocelot_build.localpaths import inside
 from ocelot_build.yamlio import did_you_mean, load_yaml, raise_all
 
 TAG_PREFIX = "lambdacomponents."
@@ -99,7 +100,7 @@ def load_distributions(path: Path | None = None) -> DistributionsFile:
     raw = _top_level(data, errors)
     entries = raw.get("distributions") or {}
     for name, entry in entries.items():
-        errors.extend(check_name(name) or _check_entry(name, entry, entries))
+        errors.extend(check_name(name) or _check_entry(name, entry, entries, source.parent))
     raise_all(errors, source)
     resolved = {n: _resolve(n, entries, source) for n in entries}
     return DistributionsFile(
@@ -146,7 +147,7 @@ def _top_level(data: Any, errors: list[str]) -> dict[str, Any]:
     return data
 
 
-def _check_entry(name: str, entry: Any, entries: dict[str, Any]) -> list[str]:
+def _check_entry(name: str, entry: Any, entries: dict[str, Any], source_dir: Path) -> list[str]:
     where = f"distributions.{name}"
     if not isinstance(entry, dict):
         return [f"{where} must be a mapping"]
@@ -172,6 +173,11 @@ def _check_entry(name: str, entry: Any, entries: dict[str, Any]) -> list[str]:
     config_file = entry.get("config-file")
     if config_file is not None and not isinstance(config_file, str):
         errors.append(f"{where}.config-file must be a path string")
+    elif config_file:
+        try:
+            inside(source_dir, config_file, f"{where}.config-file")
+        except ConfigError as exc:
+            errors.append(str(exc))
     try:
         Budgets.from_mapping(entry, where)
     except ConfigError as exc:
@@ -212,7 +218,7 @@ def _resolve(name: str, entries: dict[str, Any], source: Path) -> Distribution:
         tags.update(full_tag(t.strip()) for t in entry.get("build-tags") or [])
         budgets = Budgets.from_mapping(entry, f"distributions.{ancestor}").merged_over(budgets)
         if entry.get("config-file"):
-            config_file = (source.parent / entry["config-file"]).resolve()
+            config_file = inside(source.parent, entry["config-file"], "config-file")
     return Distribution(
         name=name,
         description=str(entries[name]["description"]).strip(),

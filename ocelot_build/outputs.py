@@ -41,6 +41,7 @@ def compose_manifest(
         "component_ids": facts["component_ids"],
         "modules": facts["modules"],
         "config_sha256": facts["config_sha256"],
+        "go_env": facts.get("go_env"),
         "zip": {"file": zip_name, **facts["zip"]},
         "unzipped_size": facts["unzipped_size"],
         "cache_key": facts["cache_key"],

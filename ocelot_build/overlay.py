@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocelot_build import proc
+from ocelot_build.localpaths import copy_tree
 from ocelot_build.registry import ComponentSpec, ModuleSpec
 from ocelot_build.toolchain import GoToolchain
 
@@ -98,7 +99,7 @@ def apply_overlay(
         edits.append(f"-require={mod.path}@{version}")
         if mod.local:
             dest = collector_dir / LOCAL_MODULES_DIR / mod.local.name
-            shutil.copytree(mod.local, dest, ignore=shutil.ignore_patterns(".git", "*_test.go"))
+            copy_tree(mod.local, dest, f"module {mod.path}")
             align_requirements(dest, upstream, go, env, verbose=verbose)
             edits.append(f"-replace={mod.path}=./{LOCAL_MODULES_DIR}/{mod.local.name}")
     edits.extend(f"-replace={old}={new}" for old, new in plan.go_replaces)

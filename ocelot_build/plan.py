@@ -16,6 +16,7 @@ from pathlib import Path
 from ocelot_build import gobuild, package
 from ocelot_build.cache import digest
 from ocelot_build.config import Distribution
+from ocelot_build.localpaths import tree_digest
 from ocelot_build.model import Architecture
 from ocelot_build.overlay import OverlayPlan
 from ocelot_build.toolchain import GoToolchain
@@ -54,17 +55,6 @@ def go_directive(go_mod: str) -> str:
     return match.group(1) if match else "1.21"
 
 
-def tree_digest(root: Path) -> str:
-    """Content hash of a directory (paths and bytes), ignoring VCS data and tests."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        if rel.startswith(".git/") or rel.endswith("_test.go"):
-            continue
-        h.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
-
-
 def cache_key(
     source: UpstreamSource,
     dist: Distribution,
@@ -84,7 +74,7 @@ def cache_key(
                 _overlay_inputs(spec_tag, overlay)
                 for spec_tag in sorted(c.tag for c in overlay.components)
             ],
-            "go_replaces": [list(r) for r in overlay.go_replaces],
+            "go_replaces": [[old, new, _local_digest(new)] for old, new in overlay.go_replaces],
             "config_sha256": hashlib.sha256(config).hexdigest(),
             "go_version": go.version,
             "flags": gobuild.build_flags(dist.tags, version, source.commit),
@@ -100,7 +90,15 @@ def _overlay_inputs(tag: str, overlay: OverlayPlan) -> dict[str, object]:
         "tag": tag,
         "files": {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in spec.files},
         "modules": [
-            [m.path, versions[m.path], tree_digest(m.local) if m.local else None]
+            [m.path, versions[m.path], tree_digest(m.local, tag) if m.local else None]
             for m in spec.modules
         ],
     }
+
+
+def _local_digest(target: str) -> str | None:
+    """A go-replaces target that is a directory (Go's rule: ./, ../ or absolute) is keyed
+    by its content, so editing it is a new key rather than a stale hit."""
+    if not (target.startswith(("./", "../")) or Path(target).is_absolute()):
+        return None
+    return tree_digest(Path(target), f"go-replaces {target}")

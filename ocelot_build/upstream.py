@@ -67,8 +67,31 @@ class UpstreamSource:
             ["git", "--git-dir", self.mirror, "archive", "--format=tar", self.commit, subdir]
         )
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-            tar.extractall(dest, filter="data")
+            for member in tar.getmembers():
+                _check_member(member, f"{self.repo} at {self.commit[:12]}")
+            if hasattr(tarfile, "data_filter"):  # Python 3.11.4+
+                tar.extractall(dest, filter="data")
+            else:  # members checked above
+                tar.extractall(dest)
         return dest / subdir
+
+
+def _check_member(member: tarfile.TarInfo, where: str) -> None:
+    """Refuse an upstream tree whose paths or links point outside it (one line, exit 2)."""
+    name = member.name
+    problem = None
+    if name.startswith("/") or ".." in Path(name).parts:
+        problem = "has a path outside the tree"
+    elif member.issym() or member.islnk():
+        target = member.linkname
+        base = os.path.dirname(name) if member.issym() else ""
+        resolved = os.path.normpath(os.path.join(base, target))
+        if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+            problem = f"is a link to {target}, outside the tree"
+    elif not (member.isfile() or member.isdir()):
+        problem = "is not a regular file or directory"
+    if problem:
+        raise UsageError(f"upstream {where}: {name} {problem}")
 
 
 def repo_url(repo: str) -> str:
