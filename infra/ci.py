@@ -28,6 +28,7 @@ import yaml
 from infra.stack_config import StackConfig, parse_stack_config
 from ocelot_build.errors import OcelotError, UsageError
 from ocelot_build.files import PROJECT_ROOT, split_list
+from ocelot_build.proc import redact
 
 PROJECT = PROJECT_ROOT
 _STACK_RE = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
@@ -131,7 +132,7 @@ def plan(inputs: RunInputs, project: Path = PROJECT) -> dict[str, list[dict[str,
         for dist in config.distributions:
             for arch in config.architectures:
                 job = {"distribution": dist, "architecture": arch.value,
-                       "repo": config.upstream_repo, "commit": commit,
+                       "repo": redact(config.upstream_repo), "commit": commit,
                        "layer-name": config.layer_name, **files}  # fmt: skip
                 builds[tuple(job.values())] = job
     return {"matrix": list(builds.values()), "stacks": stacks}

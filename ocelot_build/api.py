@@ -35,7 +35,8 @@ class BuildRequest:
 
 @dataclass(frozen=True)
 class LayerArtifact:
-    """One built layer: the zip, its manifest beside it, and whether the cache served it."""
+    """One built layer: the zip, its manifest and SBOM beside it, and whether the cache served
+    it."""
 
     distribution: str
     architecture: Architecture
@@ -43,6 +44,7 @@ class LayerArtifact:
     manifest_path: Path
     manifest: dict[str, Any] = field(hash=False, compare=False)
     cache_hit: bool = False
+    sbom_path: Path | None = None  # <layer>-<distribution>-<arch>.cdx.json beside the zip
 
     @property
     def sha256(self) -> str:

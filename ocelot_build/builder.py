@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from ocelot_build import gobuild
-from ocelot_build.buildinfo import check_linked, read_build_info, required_modules
+from ocelot_build.buildinfo import (
+    BuildInfo,
+    check_linked,
+    read_build_info,
+    read_zip_build_info,
+    required_modules,
+)
 from ocelot_build.cache import LayerEntry, file_sha256
 from ocelot_build.errors import BuildError
 from ocelot_build.overlay import apply_overlay
@@ -24,6 +30,7 @@ from ocelot_build.pipeline import (
 )
 from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress
+from ocelot_build.sbom import render_sbom, sbom_zip_sha256
 from ocelot_build.toolchain import HERMETIC
 
 RECORDED_ENV = {*HERMETIC, "GOOS", "GOARCH"}  # what the manifest says the build used
@@ -120,7 +127,29 @@ def _build_one(
             "cache_key": plan.key,
             "build_seconds": round(time.monotonic() - began, 1),
         }
-        return ctx.cache.put(plan.key, layer.path, facts)
+        return ctx.cache.put(plan.key, layer.path, facts, layer_sbom(info, facts))
+
+
+def layer_sbom(info: BuildInfo, facts: dict[str, Any]) -> bytes:
+    """The SBOM of a cached layer: its build info plus facts already in its entry."""
+    return render_sbom(
+        info,
+        zip_sha256=facts["zip"]["sha256"],
+        collector_version=facts["collector_version"],
+        commit=facts["commit"],
+    )
+
+
+def ensure_sbom(ctx: Context, entry: LayerEntry) -> bytes:
+    """The entry's SBOM when it describes the entry's zip. Otherwise (an entry made before
+    SBOMs, or a damaged file) one derived from the zip: the same bytes a fresh build
+    writes, stored back when the cache is writable."""
+    stored = entry.sbom_path.read_bytes() if entry.sbom_path.is_file() else b""
+    if stored and sbom_zip_sha256(stored) == entry.facts["zip"]["sha256"]:
+        return stored
+    sbom = layer_sbom(read_zip_build_info(entry.zip_path, ctx.go), entry.facts)
+    ctx.cache.add_sbom(entry, sbom)  # atomic, and racers write the same bytes: no lock
+    return sbom
 
 
 def _guard(plan: LayerPlan, action: Any) -> Any:

@@ -7,12 +7,15 @@ proves it has no missing and no stowaway components.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocelot_build import proc
 from ocelot_build.catalogue import Component, by_kind, members
 from ocelot_build.errors import BuildError
+from ocelot_build.package import BINARY_ENTRY
 from ocelot_build.toolchain import GoToolchain
 
 
@@ -23,6 +26,9 @@ class BuildInfo:
     modules: dict[str, str]  # dependency path → version (after replaces)
     replaced: dict[str, str]  # dependency path → replacement ("path version" or "./dir")
     settings: dict[str, str]
+    # module path → go.sum hash ("h1:…") of what was compiled: the replacement's when replaced.
+    # Empty for a local replacement (no module zip exists to hash).
+    sums: dict[str, str] = field(default_factory=dict)
 
     def module_list(self) -> list[dict[str, str]]:
         out = []
@@ -39,10 +45,23 @@ def read_build_info(binary: Path, go: GoToolchain) -> BuildInfo:
     return parse_build_info(text)
 
 
+def read_zip_build_info(zip_path: Path, go: GoToolchain) -> BuildInfo:
+    """Build info of a layer zip's ``extensions/collector``, read from a private copy."""
+    with tempfile.TemporaryDirectory(prefix="ocelot-buildinfo-") as scratch:
+        binary = Path(scratch) / "collector"
+        with zipfile.ZipFile(zip_path) as zf, zf.open(BINARY_ENTRY) as src:
+            binary.write_bytes(src.read())
+        return read_build_info(binary, go)
+
+
 def parse_build_info(text: str) -> BuildInfo:
     lines = text.splitlines()
     go_version = lines[0].rsplit(":", 1)[-1].strip() if lines else ""
-    main, modules, replaced, settings = "", {}, {}, {}
+    main = ""
+    modules: dict[str, str] = {}
+    replaced: dict[str, str] = {}
+    settings: dict[str, str] = {}
+    sums: dict[str, str] = {}
     last_dep = ""
     for line in lines[1:]:
         fields = line.strip().split("\t")
@@ -52,12 +71,20 @@ def parse_build_info(text: str) -> BuildInfo:
         elif kind == "dep":
             last_dep = fields[1]
             modules[last_dep] = fields[2] if len(fields) > 2 else ""
+            _record_sum(sums, last_dep, fields, 3)
         elif kind == "=>" and last_dep:
             replaced[last_dep] = " ".join(f for f in fields[1:3] if f)
+            sums.pop(last_dep, None)
+            _record_sum(sums, last_dep, fields, 3)
         elif kind == "build" and "=" in fields[1]:
             key, _, value = fields[1].partition("=")
             settings[key] = value
-    return BuildInfo(go_version, main, modules, replaced, settings)
+    return BuildInfo(go_version, main, modules, replaced, settings, sums)
+
+
+def _record_sum(sums: dict[str, str], path: str, fields: list[str], at: int) -> None:
+    if len(fields) > at and fields[at].startswith("h1:"):
+        sums[path] = fields[at]
 
 
 def module_of(package: str, modules: list[str]) -> str | None:

@@ -6,7 +6,8 @@ Layout under the root (``$OCELOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/ocelot``, e
     CACHEDIR.TAG
     repos/<url-hash>/          bare mirror of one upstream repository
     trees/<commit>/collector/  the clean upstream tree of one commit, shared by all builds
-    layers/<key[:2]>/<key>/    layer.zip + build.json, written once, never modified
+    layers/<key[:2]>/<key>/    layer.zip + build.json + sbom.cdx.json, written once (an entry
+                               made before SBOMs gets its SBOM added once, derived from its zip)
     locks/                     one lock file per repository and per layer key
 
 Entries appear by an atomic directory rename, so an interrupted build leaves at most a
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ocelot_build.errors import UsageError
+from ocelot_build.files import atomic_write_bytes
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -42,6 +44,7 @@ CACHEDIR_TAG = (
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
 STALE_TMP_SECONDS = 24 * 3600
+SBOM_FILE = "sbom.cdx.json"
 # What compose_manifest reads from an entry's build.json; an entry without them is evicted.
 REQUIRED_FACTS = (
     "collector_version",
@@ -94,6 +97,11 @@ class LayerEntry:
     key: str
     zip_path: Path
     facts: dict[str, Any]
+
+    @property
+    def sbom_path(self) -> Path:
+        """The layer's CycloneDX SBOM (absent in entries made before SBOMs existed)."""
+        return self.zip_path.parent / SBOM_FILE
 
 
 class Cache:
@@ -184,8 +192,9 @@ class Cache:
             return
         shutil.rmtree(doomed, ignore_errors=True)
 
-    def put(self, key: str, zip_path: Path, facts: dict[str, Any]) -> LayerEntry:
-        """Move a finished zip into the cache atomically; an existing entry wins."""
+    def put(self, key: str, zip_path: Path, facts: dict[str, Any], sbom: bytes) -> LayerEntry:
+        """Move a finished zip and its SBOM into the cache atomically; an existing entry
+        wins."""
         final = self._layer_dir(key)
         final.parent.mkdir(parents=True, exist_ok=True)
         self._sweep(final.parent)
@@ -193,6 +202,7 @@ class Cache:
         try:
             shutil.copyfile(zip_path, staging / "layer.zip")
             (staging / "build.json").write_text(json.dumps(facts, indent=2, sort_keys=True))
+            (staging / SBOM_FILE).write_bytes(sbom)
             try:
                 os.rename(staging, final)
             except OSError:  # someone else finished first: keep theirs if it is sound
@@ -205,6 +215,16 @@ class Cache:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return LayerEntry(key, final / "layer.zip", facts)
+
+    @staticmethod
+    def add_sbom(entry: LayerEntry, sbom: bytes) -> bool:
+        """Give an entry made before SBOMs its SBOM (derived from its zip, so adding it
+        changes nothing the entry already promised). False when the cache is read-only."""
+        try:
+            atomic_write_bytes(entry.sbom_path, sbom)
+        except OSError:
+            return False
+        return True
 
     @staticmethod
     def _sweep(parent: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.budgets import check_budgets
-from ocelot_build.builder import build_distribution
+from ocelot_build.builder import build_distribution, ensure_sbom
 from ocelot_build.cache import Cache, LayerEntry, digest, file_sha256
 from ocelot_build.errors import UsageError, VerifyError
 from ocelot_build.files import write_json
@@ -75,7 +75,15 @@ def _run_with(ctx: Context, plans: list[LayerPlan], progress: Progress) -> list[
         )
     entries.update(_build_missing(ctx, list(misses.values()), progress))
     artifacts = [
-        write_artifact(ctx.request, p, ctx.source, entries[p.key], p.key in hits) for p in plans
+        write_artifact(
+            ctx.request,
+            p,
+            ctx.source,
+            entries[p.key],
+            p.key in hits,
+            ensure_sbom(ctx, entries[p.key]),
+        )
+        for p in plans
     ]
     for plan, artifact in zip(plans, artifacts, strict=True):
         _check(ctx, plan, artifact, progress)

@@ -9,8 +9,9 @@ from typing import Any
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.cache import LayerEntry
 from ocelot_build.errors import BuildError, UsageError
-from ocelot_build.files import atomic_copy, write_json
+from ocelot_build.files import atomic_copy, atomic_write_bytes, write_json
 from ocelot_build.plan import LayerPlan
+from ocelot_build.sbom import SBOM_SUFFIX
 from ocelot_build.upstream import UpstreamSource
 
 MANIFEST_SCHEMA = 1
@@ -18,6 +19,11 @@ MANIFEST_SCHEMA = 1
 
 def artifact_stem(layer_name: str, distribution: str, arch: str) -> str:
     return f"{layer_name}-{distribution}-{arch}"
+
+
+def manifest_paths(out_dir: Path) -> list[Path]:
+    """The layer manifests in an output directory (its SBOMs end in ``.json`` too)."""
+    return sorted(p for p in out_dir.glob("*.json") if not p.name.endswith(SBOM_SUFFIX))
 
 
 def compose_manifest(
@@ -82,17 +88,26 @@ def write_artifact(
     source: UpstreamSource,
     entry: LayerEntry,
     cache_hit: bool,
+    sbom: bytes,
 ) -> LayerArtifact:
     zip_path, manifest_path = output_paths(request, plan)
     manifest = compose_manifest(request, plan, source, entry, zip_path.name)
+    sbom_path = zip_path.with_name(zip_path.name.removesuffix(".zip") + SBOM_SUFFIX)
     try:
         request.output_dir.mkdir(parents=True, exist_ok=True)
         atomic_copy(entry.zip_path, zip_path)
         write_json(manifest_path, manifest)
+        atomic_write_bytes(sbom_path, sbom)
     except OSError as exc:
         raise BuildError(
             f"cannot write {zip_path.name} into -o {request.output_dir}: {exc}"
         ) from None
     return LayerArtifact(
-        plan.distribution.name, plan.architecture, zip_path, manifest_path, manifest, cache_hit
+        plan.distribution.name,
+        plan.architecture,
+        zip_path,
+        manifest_path,
+        manifest,
+        cache_hit,
+        sbom_path,
     )

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocelot_build import collector_config
+from ocelot_build import collector_config, proc
 from ocelot_build.api import BuildRequest
 from ocelot_build.cache import Cache
 from ocelot_build.catalogue import TagCatalogue, members, read_catalogue
@@ -50,7 +50,7 @@ def resolve(request: BuildRequest, progress: Progress) -> tuple[Context, list[Di
     chosen = dists.select(list(request.distributions))
     go = find_go()
     cache = Cache()
-    with progress.stage(f"upstream {request.upstream_repo} @ {request.upstream_ref}"):
+    with progress.stage(f"upstream {proc.redact(request.upstream_repo)} @ {request.upstream_ref}"):
         source = fetch_upstream(
             request.upstream_repo, request.upstream_ref, cache, verbose=request.verbose
         )
@@ -58,13 +58,13 @@ def resolve(request: BuildRequest, progress: Progress) -> tuple[Context, list[Di
     go_mod = source.read_file("collector/go.mod")
     if go_mod is None:
         raise UsageError(
-            f"{request.upstream_repo} at {source.commit[:12]} has no "
+            f"{source.repo} at {source.commit[:12]} has no "
             "collector/go.mod: is it opentelemetry-lambda?"
         )
     try:
         version = collector_version(go_mod)
     except ValueError as exc:
-        raise UsageError(f"{request.upstream_repo} at {source.commit[:12]}: {exc}") from None
+        raise UsageError(f"{source.repo} at {source.commit[:12]}: {exc}") from None
     go.require(go_directive(go_mod), f"upstream collector/go.mod at {source.commit[:12]}")
     catalogue = read_catalogue(source, registry)
     return Context(request, dists, registry, go, cache, source, version, catalogue), chosen

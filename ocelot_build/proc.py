@@ -4,6 +4,7 @@ carry the command and the tool's last lines."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -17,6 +18,14 @@ from typing import IO
 from ocelot_build.errors import BuildError, ToolMissingError
 
 TAIL_LINES = 30
+# userinfo in a URL (https://user:token@host/...): never echoed, logged or recorded
+_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the credentials of any URL in it replaced by ``***``."""
+    return _USERINFO.sub("***@", text)
+
 
 # Variables that would point git at another repository or index than the one we name.
 _GIT_LEAKS = (
@@ -82,7 +91,7 @@ def run_bytes(
     """
     args = [str(a) for a in argv]
     if verbose:
-        print(f"+ {shlex.join(args)}", file=sys.stderr, flush=True)
+        print(f"+ {redact(shlex.join(args))}", file=sys.stderr, flush=True)
     try:
         proc = subprocess.Popen(
             args,
@@ -103,8 +112,8 @@ def run_bytes(
     if proc.returncode != 0:
         tool = Path(args[0]).name
         raise BuildError(
-            f"{tool} failed (exit {proc.returncode}): {shlex.join(args)}",
-            detail=tail(stderr + out.decode("utf-8", "replace")),
+            f"{tool} failed (exit {proc.returncode}): {redact(shlex.join(args))}",
+            detail=redact(tail(stderr + out.decode("utf-8", "replace"))),
         )
     return out
 

@@ -25,6 +25,7 @@ from ocelot_build.automation import Progress, StackDriver, open_automation_stack
 from ocelot_build.errors import PublishError, UsageError
 from ocelot_build.files import PROJECT_ROOT
 from ocelot_build.model import Architecture
+from ocelot_build.proc import redact
 
 NS = "ocelot"
 DEFAULT_CONFIG_FILE = "config/distributions.yaml"
@@ -224,7 +225,7 @@ def publish_from_cli(
 def _request_settings(request: BuildRequest, project: Path) -> dict[str, tuple[str, str]]:
     """key → (the request's value, the stack's default) for the build-deciding keys."""
     return {
-        "upstreamRepo": (request.upstream_repo, api.DEFAULT_UPSTREAM_REPO),
+        "upstreamRepo": (redact(request.upstream_repo), api.DEFAULT_UPSTREAM_REPO),
         "upstreamRef": (request.upstream_ref, api.DEFAULT_UPSTREAM_REF),
         "layerName": (request.layer_name, api.DEFAULT_LAYER_NAME),
         "configFile": (_project_path(request.config_path, project, DEFAULT_CONFIG_FILE),

@@ -107,7 +107,8 @@ def repo_url(repo: str) -> str:
     if OWNER_NAME.match(text):
         return f"https://github.com/{text}.git"
     raise UsageError(
-        f"upstream repo {repo!r} is not owner/name, a git URL, or an existing local path"
+        f"upstream repo {proc.redact(repo)!r} is not owner/name, a git URL, "
+        "or an existing local path"
     )
 
 
@@ -128,8 +129,10 @@ def fetch_upstream(repo: str, ref: str, cache: Cache, *, verbose: bool = False) 
         if commit is None and HEX_REF.match(ref):
             commit = _fetch_commit(mirror, ref, verbose)
     if commit is None:
-        raise UsageError(f"upstream ref {ref!r} not found in {repo}: {_known_refs(mirror)}")
-    return UpstreamSource(repo=repo, url=url, ref=ref, commit=commit, mirror=mirror)
+        raise UsageError(
+            f"upstream ref {ref!r} not found in {proc.redact(repo)}: {_known_refs(mirror)}"
+        )
+    return UpstreamSource(repo=proc.redact(repo), url=url, ref=ref, commit=commit, mirror=mirror)
 
 
 def _clone(url: str, mirror: Path, verbose: bool) -> None:

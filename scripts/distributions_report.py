@@ -25,13 +25,14 @@ sys.path.insert(0, str(ROOT))
 from ocelot_build.api import BuildRequest, build_layers  # noqa: E402
 from ocelot_build.errors import OcelotError  # noqa: E402
 from ocelot_build.model import Architecture  # noqa: E402
+from ocelot_build.outputs import manifest_paths  # noqa: E402
 
 KIND_ORDER = ("receiver", "processor", "exporter", "connector", "extension")
 
 
 def collect(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.manifests:
-        return [json.loads(p.read_text()) for p in sorted(args.manifests.glob("*.json"))]
+        return [json.loads(p.read_text()) for p in manifest_paths(args.manifests)]
     request = BuildRequest(
         distributions=("all",),
         architectures=tuple(Architecture),
