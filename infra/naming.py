@@ -19,10 +19,10 @@ import re
 
 from ocelot_build.errors import ConfigError
 from ocelot_build.model import Architecture
+from ocelot_build.runtimes import layer_name_limit, layer_name_problem
 
-MAX_LAYER_NAME = 140  # Lambda's LayerName limit
+MAX_LAYER_NAME = layer_name_limit()  # Lambda's LayerName limit (140), from botocore
 MAX_DESCRIPTION = 256  # Lambda's Description limit
-_LAYER_NAME_RE = re.compile(r"[A-Za-z0-9_-]+")
 _VERSION_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -41,16 +41,11 @@ def layer_name(
     Raises ConfigError naming ``ocelot:layerName`` when the result breaks Lambda's rules, so
     the message points at the one key the user can shorten.
     """
-    name = f"{base}-{distribution}-{architecture.value}-{version_slug(collector_version)}"
-    if not _LAYER_NAME_RE.fullmatch(name):
-        raise ConfigError(
-            f"ocelot:layerName: layer name {name!r} has characters outside [A-Za-z0-9_-]"
-        )
-    if len(name) > MAX_LAYER_NAME:
-        raise ConfigError(
-            f"ocelot:layerName: layer name {name!r} is {len(name)} characters;"
-            f" Lambda allows at most {MAX_LAYER_NAME}"
-        )
+    suffix = f"-{distribution}-{architecture.value}-{version_slug(collector_version)}"
+    problem = layer_name_problem(base, suffix)
+    if problem:
+        raise ConfigError(f"ocelot:layerName: {problem}")
+    name = base + suffix
     return name
 
 

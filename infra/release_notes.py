@@ -9,26 +9,21 @@ Bad input exits 2 with one line on stderr; a failing ``pulumi`` exits 1 with its
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from infra.outputs import parse_stack_output, render_markdown
-from ocelot_build.errors import OcelotError, PublishError, ToolMissingError
+from ocelot_build import proc
+from ocelot_build.errors import OcelotError, PublishError
 from ocelot_build.files import PROJECT_ROOT
-
-PULUMI_MISSING = (
-    "pulumi CLI not found; install it (curl -fsSL https://get.pulumi.com | sh) "
-    "or pipe `pulumi stack output --json` into `python -m infra.release_notes -`"
-)
 
 
 def stack_output_json(stack: str, cwd: Path) -> str:
     """``pulumi stack output --json`` for one stack of the project in ``cwd``."""
-    pulumi = shutil.which("pulumi")
-    if pulumi is None:
-        raise ToolMissingError(PULUMI_MISSING)
+    pulumi = proc.require_pulumi(
+        "pipe `pulumi stack output --json` into `python -m infra.release_notes -`"
+    )
     argv = [pulumi, "stack", "output", "--json", "--show-secrets", "--stack", stack]
     done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
     if done.returncode != 0:

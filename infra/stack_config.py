@@ -23,13 +23,12 @@ from ocelot_build import api
 from ocelot_build.config import load_distributions
 from ocelot_build.errors import ConfigError, UsageError
 from ocelot_build.model import Architecture
-from ocelot_build.runtimes import allowed_runtimes
+from ocelot_build.runtimes import allowed_runtimes, layer_name_problem, longest_suffix
 
 NAMESPACE = "ocelot"
 _REGION_RE = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d+")
 _ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_LAYER_BASE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_RUNTIMES = 15  # Lambda's CompatibleRuntimes limit
 
 KEYS = (
@@ -116,7 +115,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "distributions": _distributions(reader),
         "regions": regions,
         "architectures": _architectures(reader),
-        "layer_name": reader.pattern("layerName", _LAYER_BASE_RE, api.DEFAULT_LAYER_NAME),
+        "layer_name": reader.text("layerName", api.DEFAULT_LAYER_NAME),
         "upstream_repo": reader.text("upstreamRepo", api.DEFAULT_UPSTREAM_REPO),
         "upstream_ref": reader.text("upstreamRef", api.DEFAULT_UPSTREAM_REF),
         "runtimes": _runtimes(reader),
@@ -128,6 +127,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "s3_buckets": _s3_buckets(reader, regions),
     }
     values["distributions"] = _check_distributions(reader, values)
+    _check_layer_name(reader, values)
     if values["public"] and values["organization_id"]:
         reader.error("organizationId", "cannot be combined with ocelot:public=true; choose one")
     if reader.errors:
@@ -165,6 +165,15 @@ def _check_distributions(reader: Reader, values: dict[str, Any]) -> tuple[str, .
                 f"unknown distribution {name!r}{suffix} (allowed: {', '.join(known)}, all)",
             )
     return names
+
+
+def _check_layer_name(reader: Reader, values: dict[str, Any]) -> None:
+    """The CLI's rule: AWS's pattern and length, with the longest ``-<dist>-<arch>``."""
+    arches = [a.value for a in values["architectures"]]
+    suffix = longest_suffix(values["distributions"], arches)
+    problem = layer_name_problem(values["layer_name"], suffix)
+    if problem:
+        reader.error("layerName", problem)
 
 
 def _architectures(reader: Reader) -> tuple[Architecture, ...]:

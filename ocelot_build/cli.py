@@ -7,19 +7,18 @@ place that turns ``OcelotError``s into messages and exit codes.
 from __future__ import annotations
 
 import argparse
-import shutil
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import NoReturn
 
-from ocelot_build import api
+from ocelot_build import api, proc
 from ocelot_build.budgets import MIB
-from ocelot_build.errors import OcelotError, ToolMissingError, UsageError
+from ocelot_build.errors import OcelotError, UsageError
 from ocelot_build.files import split_list
 from ocelot_build.model import Architecture
-from ocelot_build.runtimes import check_layer_name, check_runtimes
+from ocelot_build.runtimes import check_layer_name, check_runtimes, longest_suffix
 
 
 class _Parser(argparse.ArgumentParser):
@@ -124,7 +123,8 @@ def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace
     if not distributions:
         raise UsageError("no distribution given")
     check_runtimes(args.runtimes.split())
-    check_layer_name(args.layer_name)
+    named = [d for d in distributions if d != "all"]
+    check_layer_name(args.layer_name, longest_suffix(named, [a.value for a in architectures]))
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     if args.config is not None and not args.config.is_file():
@@ -171,12 +171,8 @@ def summary(artifacts: list[api.LayerArtifact]) -> str:
 
 def run(argv: list[str]) -> int:
     request, args = parse_request(argv)
-    if not args.skip_publish and shutil.which("pulumi") is None:
-        raise ToolMissingError(
-            "publishing needs the Pulumi CLI, which is not installed: "
-            "install it (https://www.pulumi.com/docs/install/) or pass "
-            "--skip-publish to only build"
-        )
+    if not args.skip_publish:
+        proc.require_pulumi("pass --skip-publish to only build")
     artifacts = api.build_layers(request)
     print(summary(artifacts))
     if not args.skip_publish:

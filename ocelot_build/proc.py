@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import threading
@@ -38,6 +39,18 @@ _GIT_LEAKS = (
     "GIT_CEILING_DIRECTORIES",
     "GIT_PREFIX",
 )
+
+
+PULUMI_INSTALL = "install it (curl -fsSL https://get.pulumi.com | sh)"
+
+
+def require_pulumi(alternative: str) -> str:
+    """The pulumi CLI's path, or ToolMissingError (exit 2): how to install it, or ``alternative``
+    (what the user can do without it). The one wording for every command that needs it."""
+    found = shutil.which("pulumi")
+    if found is None:
+        raise ToolMissingError(f"pulumi CLI not found; {PULUMI_INSTALL} or {alternative}")
+    return found
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -14,24 +14,19 @@ is imported only behind it, after the CLI has been found on PATH.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ocelot_build import api
+from ocelot_build import api, proc
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.automation import Progress, StackDriver, open_automation_stack
-from ocelot_build.errors import PublishError, ToolMissingError, UsageError
+from ocelot_build.errors import PublishError, UsageError
 from ocelot_build.files import PROJECT_ROOT
 from ocelot_build.model import Architecture
 from ocelot_build.proc import redact
 
-PULUMI_MISSING = (
-    "pulumi CLI not found; install it (curl -fsSL https://get.pulumi.com | sh) "
-    "or pass --skip-publish"
-)
 NS = "ocelot"
 DEFAULT_CONFIG_FILE = "config/distributions.yaml"
 DEFAULT_COMPONENTS = "config/components.yaml"
@@ -59,10 +54,7 @@ class PublishResult:
 
 def require_pulumi() -> str:
     """The pulumi CLI's path, or ToolMissingError (exit 2) saying how to get it."""
-    found = shutil.which("pulumi")
-    if found is None:
-        raise ToolMissingError(PULUMI_MISSING)
-    return found
+    return proc.require_pulumi("pass --skip-publish")
 
 
 def find_project_dir(start: Path | None = None) -> Path:

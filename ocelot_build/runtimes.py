@@ -7,6 +7,7 @@ API itself validates against.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -40,15 +41,44 @@ def check_runtimes(runtimes: list[str]) -> list[str]:
     return runtimes
 
 
-def check_layer_name(name: str, longest_suffix: str = "") -> str:
-    """The base layer name, checked against AWS's pattern with room for ocelot's suffix."""
-    shape = _shapes()["LayerName"]
-    limit = int(shape.get("max", 140))
-    if name.startswith("arn:") or not re.fullmatch(str(shape["pattern"]), name):
-        raise UsageError(f"layer name {name!r} may only contain letters, digits, '-' and '_'")
-    if len(name + longest_suffix) > limit:
-        raise UsageError(
-            f"layer name {name!r} is too long: with the suffix "
-            f"{longest_suffix!r} it exceeds AWS's {limit} characters"
+def layer_name_limit() -> int:
+    """Lambda's longest ``LayerName`` (140), as botocore's model states it."""
+    return int(_shapes()["LayerName"].get("max", 140))
+
+
+def layer_name_problem(name: str, suffix: str = "") -> str | None:
+    """The one layer-name rule, or None when ``name + suffix`` keeps it.
+
+    The name AWS sees is the base name plus ocelot's suffix (``-<dist>-<arch>``, and in a
+    stack ``-<collector version>``), so the pattern and the length are checked on both
+    together: a base that fits alone can still make the published name too long.
+    """
+    full = name + suffix
+    pattern = str(_shapes()["LayerName"]["pattern"])
+    bad = next(
+        (n for n in (name, full) if n.startswith("arn:") or not re.fullmatch(pattern, n)), None
+    )
+    if bad is not None:
+        return (
+            f"layer name {bad!r} may only contain letters, digits, '-' and '_' "
+            "(nothing outside [A-Za-z0-9_-])"
         )
+    if len(full) > layer_name_limit():
+        return (
+            f"layer name {name!r} is too long: with the suffix {suffix!r} it is {len(full)} "
+            f"characters; AWS allows at most {layer_name_limit()}"
+        )
+    return None
+
+
+def longest_suffix(distributions: Iterable[str], architectures: Iterable[str]) -> str:
+    """The longest ``-<dist>-<arch>`` ocelot appends to a base layer name."""
+    return max((f"-{d}-{a}" for d in distributions for a in architectures), key=len, default="")
+
+
+def check_layer_name(name: str, longest_suffix: str = "") -> str:
+    """The base layer name, or UsageError (exit 2) naming what breaks the rule."""
+    problem = layer_name_problem(name, longest_suffix)
+    if problem:
+        raise UsageError(problem)
     return name

@@ -9,7 +9,9 @@ import pytest
 
 from infra.stack_config import KEYS, StackConfigError, parse_stack_config
 from ocelot_build import api
+from ocelot_build.errors import UsageError
 from ocelot_build.model import Architecture
+from ocelot_build.runtimes import check_layer_name, layer_name_limit, longest_suffix
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -211,3 +213,20 @@ def test_raw_config_merges_the_engine_environment_and_old_key_spellings(monkeypa
         }
     finally:
         pulumi.runtime.set_all_config({})
+
+
+def test_layer_name_rule_is_the_clis_suffix_included(tmp_path, base_config):
+    """One rule for the CLI and the stack: AWS's 140 characters count ``-<dist>-<arch>``."""
+    suffix = longest_suffix(["minimal", "tracing"], ["amd64", "arm64"])
+    assert suffix == "-minimal-amd64"
+    fits = "b" * (layer_name_limit() - len(suffix))
+    assert check_layer_name(fits, suffix) == fits
+    assert _parse({**base_config, "ocelot:layerName": fits}, tmp_path).layer_name == fits
+    too_long = fits + "b"
+    with pytest.raises(UsageError, match="too long: with the suffix '-minimal-amd64' it is 141"):
+        check_layer_name(too_long, suffix)
+    errors = _errors({**base_config, "ocelot:layerName": too_long}, tmp_path)
+    assert [e for e in errors if e.startswith("ocelot:layerName:")] == [
+        f"ocelot:layerName: layer name {too_long!r} is too long: with the suffix "
+        "'-minimal-amd64' it is 141 characters; AWS allows at most 140"
+    ]
