@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,8 @@ def build_distribution(
                 )
         ids: dict[str, dict[str, tuple[str, ...]]] | None = None
         for plan in plans:
-            with ctx.cache.lock(plan.key):
-                hit = ctx.cache.get(plan.key)
+            with ctx.cache.lock(plan.key, on_wait=_waiting(plan, progress)):
+                hit = ctx.cache.get(plan.key)  # built by another process while we waited
                 if hit is not None:
                     entries[plan.key] = hit
                     continue
@@ -72,6 +73,10 @@ def build_distribution(
     finally:
         discard(ctx, tree, progress)
     return entries
+
+
+def _waiting(plan: LayerPlan, progress: Progress) -> Callable[[], None]:
+    return lambda: progress.say(f"{plan.label}: another ocelot is building it; waiting")
 
 
 def _build_one(

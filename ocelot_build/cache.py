@@ -97,6 +97,7 @@ class LayerEntry:
     key: str
     zip_path: Path
     facts: dict[str, Any]
+    built_here: bool = False  # False: served from the cache (or built by another process)
 
     @property
     def sbom_path(self) -> Path:
@@ -136,10 +137,11 @@ class Cache:
         return os.access(self.layers_root if self.layers_root.exists() else self.root, os.W_OK)
 
     @contextlib.contextmanager
-    def lock(self, name: str) -> Iterator[None]:
+    def lock(self, name: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """An exclusive inter-process lock, released when the block exits (or we die).
 
-        A read-only cache needs none: nobody can write to it.
+        ``on_wait`` is called once if another process holds it (so a user knows why nothing
+        moves). A read-only cache needs none: nobody can write to it.
         """
         self.ensure()
         try:
@@ -150,7 +152,12 @@ class Cache:
             yield
             return
         with handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
             finally:
@@ -214,7 +221,7 @@ class Cache:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return LayerEntry(key, final / "layer.zip", facts)
+        return LayerEntry(key, final / "layer.zip", facts, built_here=True)
 
     @staticmethod
     def add_sbom(entry: LayerEntry, sbom: bytes) -> bool:

@@ -17,7 +17,7 @@ from ocelot_build.builder import build_distribution, ensure_sbom
 from ocelot_build.cache import Cache, LayerEntry, digest, file_sha256
 from ocelot_build.errors import UsageError, VerifyError
 from ocelot_build.files import write_json
-from ocelot_build.outputs import check_output_dir, write_artifact
+from ocelot_build.outputs import check_output_dir, quarantine, write_artifact
 from ocelot_build.pipeline import Context, plan_layers, resolve
 from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress
@@ -56,12 +56,10 @@ def _no_shared_writes() -> Iterator[None]:
 
 def _run_with(ctx: Context, plans: list[LayerPlan], progress: Progress) -> list[LayerArtifact]:
     entries: dict[str, LayerEntry] = {}
-    hits = set()
     for plan in plans:
         entry = ctx.cache.get(plan.key)
         if entry is not None:
             entries[plan.key] = entry
-            hits.add(plan.key)
             progress.say(f"{plan.label}: cache hit {plan.key[:12]}")
     misses: dict[str, list[LayerPlan]] = {}
     for plan in plans:
@@ -80,13 +78,23 @@ def _run_with(ctx: Context, plans: list[LayerPlan], progress: Progress) -> list[
             p,
             ctx.source,
             entries[p.key],
-            p.key in hits,
+            not entries[p.key].built_here,  # a hit, even if another process just built it
             ensure_sbom(ctx, entries[p.key]),
         )
         for p in plans
     ]
+    failures = []
     for plan, artifact in zip(plans, artifacts, strict=True):
-        _check(ctx, plan, artifact, progress)
+        try:
+            _check(ctx, plan, artifact, progress)
+        except VerifyError as exc:  # check the others too: none may be left unchecked
+            quarantine(artifact, exc.message)
+            failures.append(exc)
+    if failures:
+        if len(failures) == 1:
+            raise failures[0]
+        detail = "\n".join(f.detail for f in failures if f.detail)
+        raise VerifyError("; ".join(f.message for f in failures), detail=detail)
     return artifacts
 
 
@@ -121,8 +129,7 @@ def _boot_check(
             )
         progress.say(f"{plan.label}: {what} {report.status} {report.reason or ''}".rstrip())
         if report.status == "failed":
-            artifact.manifest["verify"] = report.to_dict()
-            write_json(artifact.manifest_path, artifact.manifest)
+            artifact.manifest["verify"] = report.to_dict()  # kept by the quarantined manifest
             report.raise_if_failed(plan.label + (" with its bundled config" if bundled else ""))
         reports.append(report)
     result = reports[0].to_dict()

@@ -15,6 +15,7 @@ from ocelot_build.sbom import SBOM_SUFFIX
 from ocelot_build.upstream import UpstreamSource
 
 MANIFEST_SCHEMA = 1
+FAILED_SUFFIX = ".failed.zip"  # a layer that failed its checks; never taken for a usable one
 
 
 def artifact_stem(layer_name: str, distribution: str, arch: str) -> str:
@@ -95,6 +96,7 @@ def write_artifact(
     sbom_path = zip_path.with_name(zip_path.name.removesuffix(".zip") + SBOM_SUFFIX)
     try:
         request.output_dir.mkdir(parents=True, exist_ok=True)
+        failed_path(zip_path).unlink(missing_ok=True)  # an earlier run's failure of this layer
         atomic_copy(entry.zip_path, zip_path)
         write_json(manifest_path, manifest)
         atomic_write_bytes(sbom_path, sbom)
@@ -111,3 +113,17 @@ def write_artifact(
         cache_hit,
         sbom_path,
     )
+
+
+def failed_path(zip_path: Path) -> Path:
+    return zip_path.with_name(zip_path.name.removesuffix(".zip") + FAILED_SUFFIX)
+
+
+def quarantine(artifact: LayerArtifact, why: str) -> None:
+    """Rename a layer that failed its checks to ``<stem>.failed.zip``, so nothing in ``-o``
+    looks usable that is not; the manifest keeps the report, names that file and says why."""
+    failed = failed_path(artifact.zip_path)
+    os.replace(artifact.zip_path, failed)
+    artifact.manifest["zip"]["file"] = failed.name
+    artifact.manifest["failed"] = why
+    write_json(artifact.manifest_path, artifact.manifest)
