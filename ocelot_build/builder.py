@@ -20,6 +20,7 @@ from ocelot_build.buildinfo import (
 )
 from ocelot_build.cache import LayerEntry, file_sha256
 from ocelot_build.errors import BuildError
+from ocelot_build.files import temp_prefix
 from ocelot_build.overlay import apply_overlay
 from ocelot_build.package import write_layer_zip
 from ocelot_build.pipeline import (
@@ -88,7 +89,7 @@ def _build_one(
     progress: Progress,
 ) -> LayerEntry:
     began = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="ocelot-out-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("out")) as scratch:
         out = Path(scratch)
         with progress.stage(f"{plan.label}: go build"):
             binary = _guard(

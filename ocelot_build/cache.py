@@ -29,21 +29,19 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ocelot_build.errors import UsageError
-from ocelot_build.files import atomic_write_bytes
+from ocelot_build.files import atomic_write_bytes, sweep_stale
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by ocelot.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
-STALE_TMP_SECONDS = 24 * 3600
 SBOM_FILE = "sbom.cdx.json"
 # What compose_manifest reads from an entry's build.json; an entry without them is evicted.
 REQUIRED_FACTS = (
@@ -204,7 +202,6 @@ class Cache:
         wins."""
         final = self._layer_dir(key)
         final.parent.mkdir(parents=True, exist_ok=True)
-        self._sweep(final.parent)
         staging = Path(tempfile.mkdtemp(prefix="tmp-", dir=final.parent))
         try:
             shutil.copyfile(zip_path, staging / "layer.zip")
@@ -233,14 +230,15 @@ class Cache:
             return False
         return True
 
-    @staticmethod
-    def _sweep(parent: Path) -> None:
-        """Remove staging directories left by builds that were killed long ago."""
-        now = time.time()
-        for stale in parent.glob("tmp-*"):
-            with contextlib.suppress(OSError):
-                if now - stale.stat().st_mtime > STALE_TMP_SECONDS:
-                    shutil.rmtree(stale, ignore_errors=True)
+    def sweep(self) -> None:
+        """Remove staging directories (entries, extracted trees, clones) that runs killed
+        long ago left behind; everything under these names in the cache is ours."""
+        for parent, pattern in (
+            (self.root, "tmp-*"),
+            (self.root / "repos", "clone-*"),
+            (self.layers_root, "*/tmp-*"),
+        ):
+            sweep_stale(parent, pattern, name=None)
 
 
 def _read_sound(entry: Path, key: str) -> tuple[dict[str, Any] | None, str]:

@@ -16,7 +16,7 @@ from ocelot_build.budgets import check_budgets
 from ocelot_build.builder import build_distribution, ensure_sbom
 from ocelot_build.cache import Cache, LayerEntry, digest, file_sha256
 from ocelot_build.errors import UsageError, VerifyError
-from ocelot_build.files import write_json
+from ocelot_build.files import sweep_stale, temp_prefix, write_json
 from ocelot_build.outputs import check_output_dir, quarantine, write_artifact
 from ocelot_build.pipeline import Context, plan_layers, resolve
 from ocelot_build.plan import LayerPlan
@@ -32,11 +32,13 @@ def run(
     progress = Progress(verbose=request.verbose, callback=callback)
     with _no_shared_writes():
         ctx, chosen = resolve(request, progress)
+        sweep_stale(Path(tempfile.gettempdir()))  # what killed runs left: ours, and old
+        ctx.cache.sweep()
         plans = plan_layers(ctx, chosen)
         check_output_dir(request, plans)
         if request.use_cache:
             return _run_with(ctx, plans, progress)
-        with tempfile.TemporaryDirectory(prefix="ocelot-nocache-") as scratch:
+        with tempfile.TemporaryDirectory(prefix=temp_prefix("nocache")) as scratch:
             uncached = Context(**{**ctx.__dict__, "cache": Cache(ctx.cache.root, Path(scratch))})
             return _run_with(uncached, plans, progress)
 

@@ -18,6 +18,7 @@ from ocelot_build.cache import Cache
 from ocelot_build.catalogue import TagCatalogue, members, read_catalogue
 from ocelot_build.config import Distribution, DistributionsFile, load_distributions
 from ocelot_build.errors import BuildError, UsageError
+from ocelot_build.files import temp_dir
 from ocelot_build.overlay import OverlayPlan
 from ocelot_build.plan import LayerPlan, cache_key, collector_version, go_directive
 from ocelot_build.progress import Progress
@@ -131,7 +132,7 @@ def work_tree(ctx: Context, progress: Progress, label: str, private: bool) -> Pa
     shared = clean_tree(ctx, progress)
     if not private:
         return shared
-    root = Path(tempfile.mkdtemp(prefix=f"ocelot-{label}-"))
+    root = temp_dir(label, kept=ctx.request.keep_temp)
     shutil.copytree(shared, root / "collector", symlinks=True)
     return root / "collector"
 

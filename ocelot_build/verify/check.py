@@ -16,6 +16,7 @@ from typing import Any
 
 from ocelot_build.budgets import Budgets, check_budgets
 from ocelot_build.errors import UsageError
+from ocelot_build.files import temp_prefix
 from ocelot_build.model import Architecture
 from ocelot_build.verify import collectorlog
 from ocelot_build.verify.emulator import ExtensionsApi
@@ -66,7 +67,7 @@ def verify_layer(
         if bundled_config
         else plan_check(components)
     )
-    with tempfile.TemporaryDirectory(prefix="ocelot-verify-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("verify")) as tmp:
         layer = unpack_layer(zip_path, Path(tmp) / "opt")
         say(
             f"unpacked {zip_path.name}: {layer.zip_size:,} B zipped, "

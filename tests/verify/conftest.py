@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from standin.goenv import go_binary, go_environ
 
+from ocelot_build.files import temp_prefix
+
 FAKEEXT_SRC = Path(__file__).parent.parent / "fixtures" / "fakeext"
 HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
 OTHER_ARCH = "arm64" if HOST_ARCH == "amd64" else "amd64"
@@ -132,7 +134,7 @@ def still_running(pid: int) -> bool:
     except OSError:
         return False
     state = stat.rsplit(")", 1)[1].split()[0]
-    return state != "Z" and b"ocelot-verify-" in cmdline
+    return state != "Z" and temp_prefix("verify").encode() in cmdline
 
 
 def qemu_available(arch: str) -> bool:
