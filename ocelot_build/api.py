@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ocelot_build.model import Architecture
+
+if TYPE_CHECKING:
+    from ocelot_build.config import Distribution
 
 DEFAULT_UPSTREAM_REPO = "open-telemetry/opentelemetry-lambda"
 DEFAULT_UPSTREAM_REF = "main"
@@ -63,10 +66,16 @@ ProgressCallback = Callable[[str], None]
 
 
 def build_layers(
-    request: BuildRequest, progress: ProgressCallback | None = None
+    request: BuildRequest,
+    progress: ProgressCallback | None = None,
+    *,
+    distributions: Sequence[Distribution] | None = None,
 ) -> list[LayerArtifact]:
     """Build (or take from the cache) every distribution and architecture in ``request``,
-    all from one upstream commit, and write zips plus manifests to ``request.output_dir``."""
+    all from one upstream commit, and write zips plus manifests to ``request.output_dir``.
+
+    ``distributions`` (resolved ones, e.g. the costs tool's ``minimal + X``) replaces the
+    names in ``request`` once those are checked; they are validated like any other."""
     from ocelot_build.engine import run
 
-    return run(request, progress)
+    return run(request, progress, distributions)

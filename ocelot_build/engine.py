@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.budgets import check_budgets
 from ocelot_build.builder import build_distribution, ensure_sbom
 from ocelot_build.cache import Cache, LayerEntry, digest, file_sha256
+from ocelot_build.config import Distribution
 from ocelot_build.errors import UsageError, VerifyError
 from ocelot_build.files import sweep_stale, temp_prefix, write_json
 from ocelot_build.outputs import check_output_dir, quarantine, write_artifact
@@ -27,11 +28,15 @@ DEFAULT_JOBS = 1  # measured on 2 cores: see docs/benchmarks.md
 
 
 def run(
-    request: BuildRequest, callback: Callable[[str], None] | None = None
+    request: BuildRequest,
+    callback: Callable[[str], None] | None = None,
+    distributions: Sequence[Distribution] | None = None,
 ) -> list[LayerArtifact]:
     progress = Progress(verbose=request.verbose, callback=callback)
     with _no_shared_writes():
         ctx, chosen = resolve(request, progress)
+        if distributions is not None:
+            chosen = list(distributions)
         sweep_stale(Path(tempfile.gettempdir()))  # what killed runs left: ours, and old
         ctx.cache.sweep()
         plans = plan_layers(ctx, chosen)
