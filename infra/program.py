@@ -44,9 +44,15 @@ class StackResult:
 
 
 def project_root() -> Path:
-    """The directory of Pulumi.yaml: the engine's answer, else the checkout ``infra`` is in."""
+    """The directory of Pulumi.yaml: the engine's answer, else the checkout ``infra`` is in.
+
+    Only an absolute directory that holds Pulumi.yaml is taken: under Pulumi's mocks the
+    engine's answer is the placeholder ``root_directory``, which would put ``build/`` (and
+    relative config paths) under whatever the working directory is."""
     root = pulumi.runtime.get_root_directory()
-    return Path(root) if root else PROJECT_ROOT
+    if root and Path(root).is_absolute() and (Path(root) / "Pulumi.yaml").is_file():
+        return Path(root)
+    return PROJECT_ROOT
 
 
 def build_stack(

@@ -18,15 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra import naming
 from infra.config_reader import Reader
 from ocelot_build import api
-from ocelot_build.config import load_distributions
+from ocelot_build.config import ALL_ALONE, load_distributions
 from ocelot_build.errors import ConfigError, UsageError
 from ocelot_build.model import Architecture
-from ocelot_build.runtimes import allowed_runtimes, layer_name_problem, longest_suffix
+from ocelot_build.runtimes import (
+    allowed_runtimes,
+    layer_name_problem,
+    longest_suffix,
+    region_problem,
+)
 
 NAMESPACE = "ocelot"
-_REGION_RE = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d+")
 _ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 MAX_RUNTIMES = 15  # Lambda's CompatibleRuntimes limit
@@ -154,9 +159,11 @@ def _check_distributions(reader: Reader, values: dict[str, Any]) -> tuple[str, .
     except UsageError as exc:
         reader.error("configFile", str(exc))
         return names
-    if names == ("all",):
-        return tuple(known)
-    for name in names:
+    if "all" in names:
+        if names == ("all",):
+            return tuple(known)
+        reader.error("distributions", ALL_ALONE)
+    for name in (n for n in names if n != "all"):
         if name not in known:
             hint = difflib.get_close_matches(name, list(known), n=1)
             suffix = f"; did you mean {hint[0]}?" if hint else ""
@@ -168,9 +175,11 @@ def _check_distributions(reader: Reader, values: dict[str, Any]) -> tuple[str, .
 
 
 def _check_layer_name(reader: Reader, values: dict[str, Any]) -> None:
-    """The CLI's rule: AWS's pattern and length, with the longest ``-<dist>-<arch>``."""
+    """The CLI's rule: AWS's pattern and length, with the longest ``-<dist>-<arch>`` and room
+    for the collector version (known only once upstream is fetched), so a name that cannot
+    be published fails here, before any build, not after every layer is built."""
     arches = [a.value for a in values["architectures"]]
-    suffix = longest_suffix(values["distributions"], arches)
+    suffix = longest_suffix(values["distributions"], arches) + naming.VERSION_RESERVE
     problem = layer_name_problem(values["layer_name"], suffix)
     if problem:
         reader.error("layerName", problem)
@@ -201,13 +210,17 @@ def _regions(reader: Reader, provider_region: Any) -> tuple[str, ...]:
     names = reader.strings("regions")
     if names is None and reader.get("regions") is None:
         if isinstance(provider_region, str) and provider_region:
-            names = [provider_region]
-        else:
-            reader.error("regions", "not set, and the stack has no aws:region to default to")
-            return ()
+            problem = region_problem(provider_region)
+            if problem:
+                reader.errors.append(f"aws:region: {problem}")
+                return ()
+            return (provider_region,)
+        reader.error("regions", "not set, and the stack has no aws:region to default to")
+        return ()
     for name in names or []:
-        if not _REGION_RE.fullmatch(name):
-            reader.error("regions", f"{name!r} is not an AWS region name such as eu-west-1")
+        problem = region_problem(name)
+        if problem:
+            reader.error("regions", problem)
     if names == []:
         reader.error("regions", "must name at least one region")
     return tuple(names or ())

@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from ocelot_build import api, proc
 from ocelot_build.budgets import MIB
+from ocelot_build.config import ALL_ALONE, load_distributions
 from ocelot_build.errors import OcelotError, UsageError
 from ocelot_build.files import split_list
 from ocelot_build.model import Architecture
@@ -109,6 +110,18 @@ def _split(text: str) -> list[str]:
     return list(split_list(text))
 
 
+def _named(distributions: tuple[str, ...], config: Path | None) -> list[str]:
+    """The distribution names ``-d`` stands for (``all`` read from the file), so the layer
+    name is checked against the longest of them before anything is built."""
+    if "all" not in distributions:
+        return list(distributions)
+    if distributions != ("all",):
+        raise UsageError(ALL_ALONE)
+    if config is not None and not config.is_file():
+        return []  # reported below, with the other option checks
+    return list(load_distributions(config).distributions)
+
+
 def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace]:
     args = parser().parse_args(argv)
     archs = _split(args.architecture)
@@ -123,7 +136,7 @@ def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace
     if not distributions:
         raise UsageError("no distribution given")
     check_runtimes(args.runtimes.split())
-    named = [d for d in distributions if d != "all"]
+    named = _named(distributions, args.config)
     check_layer_name(args.layer_name, longest_suffix(named, [a.value for a in architectures]))
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
