@@ -28,8 +28,8 @@ from ocelot_build.config import Distribution, short_tag
 from ocelot_build.errors import OcelotError, UsageError
 from ocelot_build.files import atomic_write_bytes, split_list, write_json
 from ocelot_build.model import Architecture
-from ocelot_build.pipeline import resolve
 from ocelot_build.progress import Progress
+from ocelot_build.resolve import resolve
 
 BASE = "minimal"
 DEFAULT_RUNS = 5
