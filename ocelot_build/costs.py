@@ -173,29 +173,39 @@ def boot_once(artifact: api.LayerArtifact) -> tuple[float | None, int | None, st
     return report.init_ms, report.peak_rss_kb, ""
 
 
-def measure(artifact: api.LayerArtifact, runs: int, boot: BootFn) -> Layer:
-    """Sizes and modules from the manifest; boots only on the machine's own architecture."""
-    m = artifact.manifest
-    boots = None
-    if artifact.architecture is host():
-        inits: list[float] = []
-        rss: list[int] = []
-        failed = ""
-        for _ in range(runs):
-            init_ms, rss_kb, failed = boot(artifact)
+def measure(
+    artifact: api.LayerArtifact, runs: int, boot: BootFn, alongside: api.LayerArtifact | None = None
+) -> tuple[Layer, Layer | None]:
+    """Sizes and modules from the manifest; boots only on the machine's own architecture.
+
+    With ``alongside`` (the base layer) the two are booted in turn, round by round, and the
+    base's figures of those same rounds come back too: a change in the machine's load then
+    moves both medians alike instead of showing up as a component's cost.
+    """
+    pair = [artifact] if alongside is None else [artifact, alongside]
+    booted = artifact.architecture is host()
+    samples: list[tuple[list[float], list[int], list[str]]] = [([], [], []) for _ in pair]
+    for _ in range(runs if booted else 0):
+        for layer, (inits, rss, failed) in zip(pair, samples, strict=True):
             if failed:
-                break
-            if init_ms is not None:
+                continue
+            init_ms, rss_kb, failure = boot(layer)
+            if failure:
+                failed.append(failure)
+            if init_ms is not None and not failure:
                 inits.append(init_ms)
-            if rss_kb is not None:
+            if rss_kb is not None and not failure:
                 rss.append(rss_kb)
-        boots = Boots(tuple(inits), tuple(rss), failed)
-    return Layer(
-        m["zip"]["size"],
-        m["unzipped_size"],
-        frozenset(mod["path"] for mod in m["modules"]),
-        boots,
-    )
+    layers = [
+        Layer(
+            a.manifest["zip"]["size"],
+            a.manifest["unzipped_size"],
+            frozenset(mod["path"] for mod in a.manifest["modules"]),
+            Boots(tuple(i), tuple(r), (f or [""])[0]) if booted else None,
+        )
+        for a, (i, r, f) in zip(pair, samples, strict=True)
+    ]
+    return layers[0], (layers[1] if alongside is not None else None)
 
 
 def compare(comp: Component, arch: str, base: Layer, layer: Layer) -> Row:
@@ -250,9 +260,10 @@ def run(args: argparse.Namespace, boot: BootFn = boot_once) -> Report:
         args.runs,
         tuple(short_tag(t) for t in base.tags),
     )
-    for artifact in api.build_layers(pinned, distributions=[base]):
-        progress.say(f"{BASE}/{artifact.architecture.value}: booting {args.runs} times")
-        report.base[artifact.architecture.value] = measure(artifact, args.runs, boot)
+    bases = {a.architecture.value: a for a in api.build_layers(pinned, distributions=[base])}
+    for name, artifact in bases.items():
+        progress.say(f"{BASE}/{name}: booting {args.runs} times")
+        report.base[name] = measure(artifact, args.runs, boot)[0]
     for comp in targets:
         try:
             artifacts = api.build_layers(pinned, distributions=[variant(base, comp)])
@@ -265,8 +276,8 @@ def run(args: argparse.Namespace, boot: BootFn = boot_once) -> Report:
         for artifact in artifacts:
             name = artifact.architecture.value
             progress.say(f"{short_tag(comp.tag)}/{name}: measuring")
-            layer = measure(artifact, args.runs, boot)
-            report.rows.append(compare(comp, name, report.base[name], layer))
+            layer, paired = measure(artifact, args.runs, boot, alongside=bases[name])
+            report.rows.append(compare(comp, name, paired or report.base[name], layer))
     return report
 
 

@@ -26,7 +26,7 @@ def _artifact(zip_path) -> LayerArtifact:
 
 
 def test_a_passing_layer_is_booted_runs_times(make_layer):
-    layer = measure(_artifact(make_layer()), 3, boot_once)
+    layer, _ = measure(_artifact(make_layer()), 3, boot_once)
     assert layer.boots is not None and not layer.boots.failed
     assert len(layer.boots.init_ms) == 3 and all(ms > 0 for ms in layer.boots.init_ms)
     assert len(layer.boots.rss_kb) == 3 and layer.boots.rss_median > 1024
@@ -34,6 +34,9 @@ def test_a_passing_layer_is_booted_runs_times(make_layer):
 
 
 def test_a_failing_layer_stops_at_its_first_failure(make_layer):
-    layer = measure(_artifact(make_layer("init-error", name="bad")), 3, boot_once)
+    good = _artifact(make_layer(name="good"))
+    layer, base = measure(_artifact(make_layer("init-error", name="bad")), 3, boot_once, good)
     assert layer.boots is not None and layer.boots.init_ms == ()
     assert layer.boots.failed.startswith("boot check failed:")
+    # booted in turn with it, the base layer still gets all its rounds
+    assert base is not None and base.boots is not None and len(base.boots.init_ms) == 3
