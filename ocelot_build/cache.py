@@ -15,7 +15,7 @@ Entries appear by an atomic directory rename, so an interrupted build leaves at 
 concurrent build of the same layer wait and then take the first one's result.
 
 A hit is served only after the zip's sha256 is recomputed and matches the entry's record
-(about 0.1 s per 50 MB, measured in docs/benchmarks.md): a flipped byte or an unreadable
+(about 1.2 ms per MiB, 11-25 ms per real layer: docs/benchmarks.md): a flipped byte or an unreadable
 ``build.json`` evicts the entry with a warning and the layer is rebuilt.
 """
 
