@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
-from ocelot_build import api, proc
+from ocelot_build import api, proc, publish
 from ocelot_build.budgets import MIB
 from ocelot_build.config import ALL_ALONE, load_distributions
 from ocelot_build.errors import OcelotError, UsageError
@@ -122,7 +122,8 @@ def _named(distributions: tuple[str, ...], config: Path | None) -> list[str]:
     return list(load_distributions(config).distributions)
 
 
-def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace]:
+def parse_request(argv: list[str]) -> tuple[api.BuildRequest, publish.PublishRequest | None]:
+    """The build, and the publish step unless ``--skip-publish``: every option checked."""
     args = parser().parse_args(argv)
     archs = _split(args.architecture)
     architectures = (
@@ -157,7 +158,18 @@ def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace
         verify=args.verify,
         jobs=args.jobs,
     )
-    return request, args
+    if args.skip_publish:
+        return request, None
+    if not args.stack:
+        raise UsageError("publishing needs --stack NAME (or pass --skip-publish)")
+    publishing = publish.PublishRequest(
+        stack=args.stack,
+        build=request,
+        distributions=tuple(named),
+        public=args.public,
+        runtimes=tuple(args.runtimes.split()),
+    )
+    return request, publishing
 
 
 def summary(artifacts: list[api.LayerArtifact]) -> str:
@@ -183,16 +195,29 @@ def summary(artifacts: list[api.LayerArtifact]) -> str:
 
 
 def run(argv: list[str]) -> int:
-    request, args = parse_request(argv)
-    if not args.skip_publish:
+    request, publishing = parse_request(argv)
+    prepared = None
+    if publishing is not None:
         proc.require_pulumi("pass --skip-publish to only build")
+        prepared = publish.prepare(publishing)  # every stack check, before any build
     artifacts = api.build_layers(request)
     print(summary(artifacts))
-    if not args.skip_publish:
-        from ocelot_build.publish import publish_from_cli
-
-        publish_from_cli(artifacts, args)
+    if prepared is not None:
+        result = publish.publish(prepared, artifacts, progress=_stderr if request.verbose else None)
+        report_published(result)
     return 0
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def report_published(result: publish.PublishResult) -> None:
+    """Config changes on stderr; one ``region  distribution  arch  ARN`` line per layer."""
+    for change in result.config_changes:
+        print(f"stack {result.stack}: {change}", file=sys.stderr)
+    for layer in result.layers:
+        print(f"{layer.region}  {layer.distribution}  {layer.architecture}  {layer.arn}")
 
 
 class Terminated(BaseException):
