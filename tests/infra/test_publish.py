@@ -272,9 +272,8 @@ def test_public_is_adopted_by_a_fresh_stack_and_refused_on_a_private_one(tmp_pat
     assert fresh.values["ocelot:public"] == "true"
     assert json.loads(fresh.values["ocelot:runtimes"]) == ["python3.13"]
     assert "ocelot:public = true" in result.config_changes
-    assert (
-        len(fresh.runs[-1].names("aws:lambda/layerVersionPermission:LayerVersionPermission")) == 1
-    )
+    (sharing,) = fresh.runs[-1].mocks.of_type("command:local:Command")
+    assert sharing.inputs["environment"]["OCELOT_SHARING"] == "public"
     private = FakeStack(
         {"aws:region": "us-east-1", "ocelot:distributions": ["tracing"], "ocelot:public": "false",
          "ocelot:configFile": str(dist_file)},
