@@ -47,7 +47,7 @@ def stack_output(
             "version": layer.version,
             "layer_name": layer.spec.layer_name,
             "sha256": artifact.sha256,
-            "size": int(artifact.manifest["zip"]["size"]),
+            "size": artifact.manifest.zip.size,
             "collector_version": artifact.collector_version,
             "upstream_commit": artifact.upstream_commit,
         }

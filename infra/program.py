@@ -139,7 +139,6 @@ def layer_spec(
     config: StackConfig, region: str, artifact: LayerArtifact, sharing: Sharing | None
 ) -> LayerSpec:
     """The pure part: every input of one layer version, from config and manifest."""
-    manifest = artifact.manifest
     return LayerSpec(
         region=region,
         distribution=artifact.distribution,
@@ -159,7 +158,7 @@ def layer_spec(
         ),
         zip_path=artifact.zip_path,
         sha256=artifact.sha256,
-        size=int(manifest["zip"]["size"]),
+        size=artifact.manifest.zip.size,
         runtimes=config.runtimes,
         sharing=sharing,
     )
