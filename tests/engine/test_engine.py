@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ocelot_build.api import build_layers
+from ocelot_build.manifest import Upstream
 from ocelot_build.model import Architecture, elf_machine
 
 from .conftest import build_one
@@ -77,17 +78,13 @@ def test_default_distribution_builds_upstreams_default_set(request_for, standin)
 def test_manifest_records_inputs_and_sizes(request_for, standin):
     artifact = build_one(request_for())
     m = artifact.manifest
-    assert m["upstream"] == {
-        "repo": str(standin.path),
-        "ref": "main",
-        "commit": standin.main_commit,
-    }
-    assert m["collector_version"] == standin.collector_version
-    assert m["go_version"].startswith("go1.")
-    assert m["zip"]["size"] == artifact.zip_path.stat().st_size
+    assert m.upstream == Upstream(str(standin.path), "main", standin.main_commit)
+    assert m.collector_version == standin.collector_version
+    assert m.go_version.startswith("go1.")
+    assert m.zip.size == artifact.zip_path.stat().st_size
     with zipfile.ZipFile(artifact.zip_path) as zf:
-        assert m["unzipped_size"] == sum(i.file_size for i in zf.infolist())
-    assert json.loads(artifact.manifest_path.read_text()) == m
+        assert m.unzipped_size == sum(i.file_size for i in zf.infolist())
+    assert json.loads(artifact.manifest_path.read_text()) == m.to_json()
 
 
 def test_two_clean_builds_are_byte_identical(request_for, tmp_path, monkeypatch):
