@@ -32,6 +32,22 @@ from typing import Any
 from ocelot_build.errors import OcelotError, PublishError, UsageError
 from ocelot_build.sharing import ACTION, PREFIX, Sharing, Statement
 
+# The command line the Pulumi program's sharing step runs (no path: the command provider
+# runs it in the project directory, and a path would make every checkout move a diff).
+COMMAND = "uv run --no-sync python -m ocelot_build.reconcile"
+REVOKE = f"{COMMAND} --revoke"
+
+
+def command_environment(layer_name: str, sharing: Sharing, region: str, version_arn: Any) -> dict:
+    """The sharing step's environment: everything ``main`` reads, plus the current version's
+    ARN so that a new version re-runs the step (an update) even when the mode is unchanged."""
+    return {
+        "OCELOT_LAYER_NAME": layer_name,
+        "OCELOT_SHARING": sharing.token,
+        "OCELOT_VERSION_ARN": version_arn,
+        "AWS_REGION": region,
+    }
+
 
 @dataclass
 class VersionChange:
