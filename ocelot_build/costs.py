@@ -166,7 +166,7 @@ def boot_once(artifact: api.LayerArtifact) -> tuple[float | None, int | None, st
     report = verify_layer(
         artifact.zip_path,
         architecture=artifact.architecture,
-        components=artifact.manifest["components"],
+        components=artifact.manifest.components,
     )
     if report.status != "passed":
         return None, None, f"boot check {report.status}: {report.reason}"
@@ -198,9 +198,9 @@ def measure(
                 rss.append(rss_kb)
     layers = [
         Layer(
-            a.manifest["zip"]["size"],
-            a.manifest["unzipped_size"],
-            frozenset(mod["path"] for mod in a.manifest["modules"]),
+            a.manifest.zip.size,
+            a.manifest.unzipped_size,
+            frozenset(mod["path"] for mod in a.manifest.modules),
             Boots(tuple(i), tuple(r), (f or [""])[0]) if booted else None,
         )
         for a, (i, r, f) in zip(pair, samples, strict=True)

@@ -51,19 +51,18 @@ def run(
                 )
                 for plan in plans
             ]
-            _check_all(ctx, plans, artifacts, progress)
-    return artifacts
+            return _check_all(ctx, plans, artifacts, progress)
 
 
 def _check_all(
     ctx: Context, plans: list[LayerPlan], artifacts: list[LayerArtifact], progress: Progress
-) -> None:
+) -> list[LayerArtifact]:
     """Check every layer, even after a failure (none may be left in -o unchecked); each
     failed one is quarantined, then the failures are raised together."""
-    failures = []
+    checked, failures = [], []
     for plan, artifact in zip(plans, artifacts, strict=True):
         try:
-            check_layer(ctx, plan, artifact, progress)
+            checked.append(check_layer(ctx, plan, artifact, progress))
         except VerifyError as exc:
             quarantine(artifact, exc.message)
             failures.append(exc)
@@ -72,6 +71,7 @@ def _check_all(
     if failures:
         detail = "\n".join(f.detail for f in failures if f.detail)
         raise VerifyError("; ".join(f.message for f in failures), detail=detail)
+    return checked
 
 
 @contextlib.contextmanager

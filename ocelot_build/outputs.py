@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
-from typing import Any
 
 from ocelot_build.cache import LayerEntry
 from ocelot_build.errors import BuildError, UsageError
-from ocelot_build.files import atomic_copy, atomic_write_bytes, write_json
+from ocelot_build.files import atomic_copy, atomic_write_bytes
+from ocelot_build.manifest import LayerManifest, LayerZip, Upstream
 from ocelot_build.plan import LayerPlan
 from ocelot_build.sbom import SBOM_SUFFIX
 from ocelot_build.types import BuildRequest, LayerArtifact
 from ocelot_build.upstream import UpstreamSource
 
-MANIFEST_SCHEMA = 1
 FAILED_SUFFIX = ".failed.zip"  # a layer that failed its checks; never taken for a usable one
 
 
@@ -29,32 +29,29 @@ def manifest_paths(out_dir: Path) -> list[Path]:
 
 def compose_manifest(
     request: BuildRequest, plan: LayerPlan, source: UpstreamSource, entry: LayerEntry, zip_name: str
-) -> dict[str, Any]:
+) -> LayerManifest:
     """Cached build facts plus the request-specific names (which do not change the bytes)."""
     facts = entry.facts
-    return {
-        "schema": MANIFEST_SCHEMA,
-        "layer_name": request.layer_name,
-        "distribution": plan.distribution.name,
-        "description": plan.distribution.description,
-        "architecture": plan.architecture.value,
-        "lambda_architecture": plan.architecture.lambda_name,
-        "upstream": {"repo": source.repo, "ref": source.ref, "commit": facts["commit"]},
-        "collector_version": facts["collector_version"],
-        "go_version": facts["go_version"],
-        "build_tags": facts["build_tags"],
-        "go_replaces": dict(plan.overlay.go_replaces),
-        "components": facts["components"],
-        "component_ids": facts["component_ids"],
-        "modules": facts["modules"],
-        "config_sha256": facts["config_sha256"],
-        "go_env": facts.get("go_env"),
-        "zip": {"file": zip_name, **facts["zip"]},
-        "unzipped_size": facts["unzipped_size"],
-        "cache_key": facts["cache_key"],
-        "build_seconds": facts.get("build_seconds"),
-        "verify": None,
-    }
+    return LayerManifest(
+        layer_name=request.layer_name,
+        distribution=plan.distribution.name,
+        description=plan.distribution.description,
+        architecture=plan.architecture,
+        upstream=Upstream(source.repo, source.ref, facts["commit"]),
+        collector_version=facts["collector_version"],
+        go_version=facts["go_version"],
+        build_tags=tuple(facts["build_tags"]),
+        go_replaces=dict(plan.overlay.go_replaces),
+        components={k: tuple(v) for k, v in facts["components"].items()},
+        component_ids={k: tuple(v) for k, v in facts["component_ids"].items()},
+        modules=tuple(facts["modules"]),
+        config_sha256=facts["config_sha256"],
+        go_env=facts.get("go_env"),
+        zip=LayerZip(zip_name, facts["zip"]["sha256"], facts["zip"]["size"]),
+        unzipped_size=facts["unzipped_size"],
+        cache_key=facts["cache_key"],
+        build_seconds=facts.get("build_seconds"),
+    )
 
 
 def output_paths(request: BuildRequest, plan: LayerPlan) -> tuple[Path, Path]:
@@ -98,7 +95,7 @@ def write_artifact(
         request.output_dir.mkdir(parents=True, exist_ok=True)
         failed_path(zip_path).unlink(missing_ok=True)  # an earlier run's failure of this layer
         atomic_copy(entry.zip_path, zip_path)
-        write_json(manifest_path, manifest)
+        manifest.write(manifest_path)
         atomic_write_bytes(sbom_path, sbom)
     except OSError as exc:
         raise BuildError(
@@ -121,9 +118,10 @@ def failed_path(zip_path: Path) -> Path:
 
 def quarantine(artifact: LayerArtifact, why: str) -> None:
     """Rename a layer that failed its checks to ``<stem>.failed.zip``, so nothing in ``-o``
-    looks usable that is not; the manifest keeps the report, names that file and says why."""
+    looks usable that is not; the manifest on disk (which holds the boot check's report)
+    names that file and says why."""
     failed = failed_path(artifact.zip_path)
     os.replace(artifact.zip_path, failed)
-    artifact.manifest["zip"]["file"] = failed.name
-    artifact.manifest["failed"] = why
-    write_json(artifact.manifest_path, artifact.manifest)
+    manifest = LayerManifest.read(artifact.manifest_path)
+    renamed = dataclasses.replace(manifest.zip, file=failed.name)
+    dataclasses.replace(manifest, zip=renamed, failed=why).write(artifact.manifest_path)

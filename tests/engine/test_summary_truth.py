@@ -23,7 +23,7 @@ def test_a_layer_built_by_another_process_while_we_waited_is_a_hit(
     request_for, ocelot_cache, tmp_path
 ):
     first = build_one(request_for())
-    key = first.manifest["cache_key"]
+    key = first.manifest.cache_key
     entry = ocelot_cache / "layers" / key[:2] / key
     aside = tmp_path / "built-elsewhere"
     shutil.move(entry, aside)  # the cache lacks it when the run starts...

@@ -3,10 +3,13 @@ times and RSS figures, and a failing one stops at its first failure."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ocelot_build.api import LayerArtifact
 from ocelot_build.costs import boot_once, host, measure
+from ocelot_build.manifest import LayerZip, example
 
 pytestmark = pytest.mark.slow
 
@@ -16,12 +19,12 @@ COMPONENTS = {"receiver": ["otlp"], "processor": [], "exporter": ["otlphttp"]}
 def _artifact(zip_path) -> LayerArtifact:
     arch = host()
     assert arch is not None
-    manifest = {
-        "zip": {"size": zip_path.stat().st_size, "sha256": "0" * 64},
-        "unzipped_size": 1,
-        "modules": [{"path": "example.com/a"}],
-        "components": COMPONENTS,
-    }
+    manifest = dataclasses.replace(
+        example(),
+        architecture=arch,
+        components={k: tuple(v) for k, v in COMPONENTS.items()},
+        zip=LayerZip(zip_path.name, "0" * 64, zip_path.stat().st_size),
+    )
     return LayerArtifact("test", arch, zip_path, zip_path.with_suffix(".json"), manifest)
 
 
