@@ -7,6 +7,7 @@ is a separate binary, chosen at link time with ``-X main.mode=...``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from standin.goenv import go_binary, go_environ
+
+from ocelot_build.manifest import example
 
 FAKEEXT_SRC = Path(__file__).parent.parent / "fixtures" / "fakeext"
 HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
@@ -105,8 +108,12 @@ def make_layer(tmp_path: Path, build_fakeext: BuildFake) -> MakeLayer:
             tmp_path / f"{name}.zip", build_fakeext(fake_mode, arch), mode=file_mode
         )
         if manifest is not None:
-            data = {"schema": 1, "distribution": "test", "components": manifest, "verify": None}
-            zip_path.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n")
+            fake = dataclasses.replace(
+                example(),
+                distribution="test",
+                components={k: tuple(v) for k, v in manifest.items()},
+            )
+            fake.write(zip_path.with_suffix(".json"))
         return zip_path
 
     return make
