@@ -188,5 +188,6 @@ class CollectorLayer(pulumi.ComponentResource):
             delete=REVOKE,
             environment=command_environment(spec.layer_name, spec.sharing, spec.region, self.arn),
             add_previous_output_in_env=True,
+            logging=command.local.Logging.STDERR,  # the per-version lines, not the JSON record
             opts=pulumi.ResourceOptions(parent=self),
         )
