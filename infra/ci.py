@@ -129,8 +129,8 @@ def plan(inputs: RunInputs, project: Path = PROJECT) -> dict[str, list[dict[str,
         stacks.append({"stack": stack, "region": config.regions[0], "commit": commit})
         files = {"config": _relative(config.config_file, project),
                  "components": _relative(config.components_file, project)}  # fmt: skip
-        for dist in config.distributions:
-            for arch in config.architectures:
+        for dist, arch in config.layers:
+            if True:
                 job = {"distribution": dist, "architecture": arch.value,
                        "repo": redact(config.upstream_repo), "commit": commit,
                        "layer-name": config.layer_name, **files}  # fmt: skip

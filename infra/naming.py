@@ -24,6 +24,9 @@ from ocelot_build.runtimes import layer_name_limit, layer_name_problem
 MAX_LAYER_NAME = layer_name_limit()  # Lambda's LayerName limit (140), from botocore
 MAX_DESCRIPTION = 256  # Lambda's Description limit
 _VERSION_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+# Room the stack config's layer-name check keeps for ``-<collector version>`` before the
+# version is known: up to v9999.9999.9999 (today's ``-0_158_0`` takes 8 characters).
+VERSION_RESERVE = "-9999_9999_9999"
 
 
 def version_slug(collector_version: str) -> str:

@@ -44,9 +44,15 @@ class StackResult:
 
 
 def project_root() -> Path:
-    """The directory of Pulumi.yaml: the engine's answer, else the checkout ``infra`` is in."""
+    """The directory of Pulumi.yaml: the engine's answer, else the checkout ``infra`` is in.
+
+    Only an absolute directory that holds Pulumi.yaml is taken: under Pulumi's mocks the
+    engine's answer is the placeholder ``root_directory``, which would put ``build/`` (and
+    relative config paths) under whatever the working directory is."""
     root = pulumi.runtime.get_root_directory()
-    return Path(root) if root else PROJECT_ROOT
+    if root and Path(root).is_absolute() and (Path(root) / "Pulumi.yaml").is_file():
+        return Path(root)
+    return PROJECT_ROOT
 
 
 def build_stack(
@@ -72,12 +78,42 @@ def build_stack(
 
 
 def build_artifacts(config: StackConfig, builder: Builder, root: Path) -> list[LayerArtifact]:
-    """One engine call for the whole stack: one upstream commit for every layer."""
-    request = BuildRequest(
-        distributions=config.distributions,
-        architectures=config.architectures,
+    """The stack's layers from the engine, every one from the same upstream commit.
+
+    Distributions declared in the same architectures share one engine call (usually the
+    whole stack); a stack whose entries differ (``tracing/arm64`` beside ``minimal``) makes
+    one call per architecture set, each after the first pinned to the first one's commit.
+    """
+    groups: dict[tuple[Architecture, ...], list[str]] = {}
+    for dist in config.distributions:
+        arches = tuple(a for a in Architecture if (dist, a) in config.layers)
+        groups.setdefault(arches, []).append(dist)
+    artifacts: list[LayerArtifact] = []
+    ref = config.upstream_ref
+    for arches, dists in groups.items():
+        request = _request(config, tuple(dists), arches, ref, root)
+        artifacts += builder(request, _progress)
+        ref = artifacts[0].upstream_commit if artifacts else ref
+    wanted = set(config.layers)
+    got = {_key(a) for a in artifacts}
+    if got != wanted:  # a broken builder must not shrink the stack (that deletes layers)
+        missing = ", ".join(f"{d}/{a.value}" for d, a in sorted(wanted - got))
+        raise RuntimeError(f"the build engine returned no layer for {missing or '?'}")
+    return sorted(artifacts, key=_key)
+
+
+def _request(
+    config: StackConfig,
+    distributions: tuple[str, ...],
+    architectures: tuple[Architecture, ...],
+    ref: str,
+    root: Path,
+) -> BuildRequest:
+    return BuildRequest(
+        distributions=distributions,
+        architectures=architectures,
         upstream_repo=config.upstream_repo,
-        upstream_ref=config.upstream_ref,
+        upstream_ref=ref,
         layer_name=config.layer_name,
         config_path=config.config_file,
         registry_path=config.components_file,
@@ -86,13 +122,6 @@ def build_artifacts(config: StackConfig, builder: Builder, root: Path) -> list[L
         use_cache=True,
         verify=config.verify,  # the engine's boot check, budgets included, as in the CLI
     )
-    artifacts = builder(request, _progress)
-    wanted = {(d, a) for d in config.distributions for a in config.architectures}
-    got = {_key(a) for a in artifacts}
-    if got != wanted:  # a broken builder must not shrink the stack (that deletes layers)
-        missing = ", ".join(f"{d}/{a.value}" for d, a in sorted(wanted - got))
-        raise RuntimeError(f"the build engine returned no layer for {missing or '?'}")
-    return sorted(artifacts, key=_key)
 
 
 def _declare_region(

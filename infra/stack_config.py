@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra import naming
 from infra.config_reader import Reader
 from ocelot_build import api
-from ocelot_build.config import load_distributions
+from ocelot_build.config import ALL_ALONE, load_distributions
 from ocelot_build.errors import ConfigError, UsageError
 from ocelot_build.model import Architecture
-from ocelot_build.runtimes import allowed_runtimes, layer_name_problem, longest_suffix
+from ocelot_build.runtimes import (
+    allowed_runtimes,
+    layer_name_problem,
+    region_problem,
+)
 
 NAMESPACE = "ocelot"
-_REGION_RE = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d+")
 _ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 MAX_RUNTIMES = 15  # Lambda's CompatibleRuntimes limit
@@ -54,6 +58,15 @@ class StackConfig:
     components_file: Path | None = None  # None: the project's config/components.yaml
     verify: bool = True
     s3_buckets: tuple[tuple[str, str], ...] = field(default=())  # (region, bucket), sorted
+    # the (distribution, architecture) layers; () means distributions x architectures
+    layer_set: tuple[tuple[str, Architecture], ...] = field(default=())
+
+    @property
+    def layers(self) -> tuple[tuple[str, Architecture], ...]:
+        """Every (distribution, architecture) the stack declares in each of its regions."""
+        if self.layer_set:
+            return self.layer_set
+        return tuple((d, a) for d in self.distributions for a in self.architectures)
 
     @property
     def shared(self) -> bool:
@@ -127,6 +140,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "s3_buckets": _s3_buckets(reader, regions),
     }
     values["distributions"] = _check_distributions(reader, values)
+    values["layer_set"] = _layer_set(reader, values["distributions"], values["architectures"])
+    values["distributions"] = tuple(dict.fromkeys(d for d, _ in values["layer_set"]))
     _check_layer_name(reader, values)
     if values["public"] and values["organization_id"]:
         reader.error("organizationId", "cannot be combined with ocelot:public=true; choose one")
@@ -154,9 +169,11 @@ def _check_distributions(reader: Reader, values: dict[str, Any]) -> tuple[str, .
     except UsageError as exc:
         reader.error("configFile", str(exc))
         return names
-    if names == ("all",):
-        return tuple(known)
-    for name in names:
+    if "all" in names:
+        if names == ("all",):
+            return tuple(known)
+        reader.error("distributions", ALL_ALONE)
+    for name in (split_entry(n)[0] for n in names if n != "all"):
         if name not in known:
             hint = difflib.get_close_matches(name, list(known), n=1)
             suffix = f"; did you mean {hint[0]}?" if hint else ""
@@ -167,10 +184,41 @@ def _check_distributions(reader: Reader, values: dict[str, Any]) -> tuple[str, .
     return names
 
 
+def split_entry(entry: str) -> tuple[str, str | None]:
+    """``tracing/arm64`` → (``tracing``, ``arm64``); a plain name → (name, None)."""
+    name, _, arch = entry.partition("/")
+    return name, (arch or None) if "/" in entry else None
+
+
+def _layer_set(
+    reader: Reader, entries: tuple[str, ...], architectures: tuple[Architecture, ...]
+) -> tuple[tuple[str, Architecture], ...]:
+    """The layers the entries declare: ``name`` in every stack architecture, ``name/arch`` in
+    that one only (how a layer is added without its siblings in other architectures)."""
+    layers: list[tuple[str, Architecture]] = []
+    for entry in entries:
+        name, arch_text = split_entry(entry)
+        try:
+            arches = architectures if arch_text is None else (Architecture.parse(arch_text),)
+        except UsageError as exc:
+            reader.error("distributions", f"{entry!r}: {exc}")
+            continue
+        for arch in arches:
+            if (name, arch) in layers:
+                reader.error(
+                    "distributions", f"{entry!r} declares {name}/{arch.value} a second time"
+                )
+            else:
+                layers.append((name, arch))
+    return tuple(layers)
+
+
 def _check_layer_name(reader: Reader, values: dict[str, Any]) -> None:
-    """The CLI's rule: AWS's pattern and length, with the longest ``-<dist>-<arch>``."""
-    arches = [a.value for a in values["architectures"]]
-    suffix = longest_suffix(values["distributions"], arches)
+    """The CLI's rule: AWS's pattern and length, with the longest ``-<dist>-<arch>`` and room
+    for the collector version (known only once upstream is fetched), so a name that cannot
+    be published fails here, before any build, not after every layer is built."""
+    suffix = max((f"-{d}-{a.value}" for d, a in values["layer_set"]), key=len, default="")
+    suffix += naming.VERSION_RESERVE
     problem = layer_name_problem(values["layer_name"], suffix)
     if problem:
         reader.error("layerName", problem)
@@ -201,13 +249,17 @@ def _regions(reader: Reader, provider_region: Any) -> tuple[str, ...]:
     names = reader.strings("regions")
     if names is None and reader.get("regions") is None:
         if isinstance(provider_region, str) and provider_region:
-            names = [provider_region]
-        else:
-            reader.error("regions", "not set, and the stack has no aws:region to default to")
-            return ()
+            problem = region_problem(provider_region)
+            if problem:
+                reader.errors.append(f"aws:region: {problem}")
+                return ()
+            return (provider_region,)
+        reader.error("regions", "not set, and the stack has no aws:region to default to")
+        return ()
     for name in names or []:
-        if not _REGION_RE.fullmatch(name):
-            reader.error("regions", f"{name!r} is not an AWS region name such as eu-west-1")
+        problem = region_problem(name)
+        if problem:
+            reader.error("regions", problem)
     if names == []:
         reader.error("regions", "must name at least one region")
     return tuple(names or ())
@@ -249,3 +301,68 @@ def _s3_buckets(reader: Reader, regions: tuple[str, ...]) -> tuple[tuple[str, st
         if not _BUCKET_RE.fullmatch(bucket):
             reader.error("s3Buckets", f"{bucket!r} (for {region}) is not a valid S3 bucket name")
     return tuple(sorted(buckets.items()))
+
+
+def add_layers(
+    raw: Mapping[str, Any], built: Sequence[tuple[str, Architecture]], *, stack: str
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The one rule for adding built layers to a stack: exactly those layers, no siblings.
+
+    Returns the ``ocelot:`` list keys to write and one line per change. A layer the stack
+    already declares changes nothing. A new distribution built in every architecture of the
+    stack is added by name; any other new layer as ``name/arch``, so building ``tracing``
+    for arm64 never declares (and publishes) ``tracing`` for amd64 too, and an architecture
+    is never added for the stack's other distributions. ``ocelot:architectures`` changes
+    only on a stack with no distributions yet, which takes exactly the built ones.
+    """
+    reader = Reader(raw, NAMESPACE)
+    entries = reader.strings("distributions") or []
+    arch_names = reader.strings("architectures")
+    if reader.errors:
+        raise StackConfigError(reader.errors)
+    updates: dict[str, list[str]] = {}
+    if not entries and arch_names is None:
+        arch_names = [a.value for a in Architecture if any(a == b for _, b in built)]
+        updates[f"{NAMESPACE}:architectures"] = arch_names
+    stack_arches = _parsed(arch_names)
+    covered = set(_layer_set(Reader({}, NAMESPACE), tuple(entries), stack_arches))
+    if entries == ["all"]:
+        covered = {(d, a) for d, _ in built for a in stack_arches}
+    added = _new_entries(built, covered, stack_arches, set(map(_entry_name, entries)))
+    if added and entries == ["all"]:
+        raise UsageError(
+            f"stack {stack!r} declares ocelot:distributions [all] in "
+            f"{', '.join(a.value for a in stack_arches)}; {', '.join(added)} cannot be added "
+            "beside 'all': add the architecture to ocelot:architectures on the stack"
+        )
+    changes = [f"{key} = {', '.join(value)}" for key, value in updates.items()]
+    if added:
+        updates[f"{NAMESPACE}:distributions"] = [*entries, *added]
+        changes.append(f"{NAMESPACE}:distributions += {', '.join(added)}")
+    return updates, changes
+
+
+def _new_entries(
+    built: Sequence[tuple[str, Architecture]],
+    covered: set[tuple[str, Architecture]],
+    stack_arches: tuple[Architecture, ...],
+    listed: set[str],
+) -> list[str]:
+    added: list[str] = []
+    for dist in dict.fromkeys(d for d, _ in built):
+        missing = [a for a in Architecture if (dist, a) in built and (dist, a) not in covered]
+        if dist not in listed and stack_arches and set(stack_arches) <= set(missing):
+            added.append(dist)
+            missing = [a for a in missing if a not in stack_arches]
+        added += [f"{dist}/{a.value}" for a in missing]
+    return added
+
+
+def _entry_name(entry: str) -> str:
+    return split_entry(entry)[0]
+
+
+def _parsed(names: list[str] | None) -> tuple[Architecture, ...]:
+    if names is None:
+        return (Architecture.AMD64, Architecture.ARM64)
+    return tuple(Architecture.parse(n) for n in names)

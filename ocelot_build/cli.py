@@ -13,8 +13,9 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
-from ocelot_build import api, proc
+from ocelot_build import api, proc, publish
 from ocelot_build.budgets import MIB
+from ocelot_build.config import ALL_ALONE, load_distributions
 from ocelot_build.errors import OcelotError, UsageError
 from ocelot_build.files import split_list
 from ocelot_build.model import Architecture
@@ -109,7 +110,20 @@ def _split(text: str) -> list[str]:
     return list(split_list(text))
 
 
-def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace]:
+def _named(distributions: tuple[str, ...], config: Path | None) -> list[str]:
+    """The distribution names ``-d`` stands for (``all`` read from the file), so the layer
+    name is checked against the longest of them before anything is built."""
+    if "all" not in distributions:
+        return list(distributions)
+    if distributions != ("all",):
+        raise UsageError(ALL_ALONE)
+    if config is not None and not config.is_file():
+        return []  # reported below, with the other option checks
+    return list(load_distributions(config).distributions)
+
+
+def parse_request(argv: list[str]) -> tuple[api.BuildRequest, publish.PublishRequest | None]:
+    """The build, and the publish step unless ``--skip-publish``: every option checked."""
     args = parser().parse_args(argv)
     archs = _split(args.architecture)
     architectures = (
@@ -123,7 +137,7 @@ def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace
     if not distributions:
         raise UsageError("no distribution given")
     check_runtimes(args.runtimes.split())
-    named = [d for d in distributions if d != "all"]
+    named = _named(distributions, args.config)
     check_layer_name(args.layer_name, longest_suffix(named, [a.value for a in architectures]))
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
@@ -144,7 +158,18 @@ def parse_request(argv: list[str]) -> tuple[api.BuildRequest, argparse.Namespace
         verify=args.verify,
         jobs=args.jobs,
     )
-    return request, args
+    if args.skip_publish:
+        return request, None
+    if not args.stack:
+        raise UsageError("publishing needs --stack NAME (or pass --skip-publish)")
+    publishing = publish.PublishRequest(
+        stack=args.stack,
+        build=request,
+        distributions=tuple(named),
+        public=args.public,
+        runtimes=tuple(args.runtimes.split()),
+    )
+    return request, publishing
 
 
 def summary(artifacts: list[api.LayerArtifact]) -> str:
@@ -170,16 +195,29 @@ def summary(artifacts: list[api.LayerArtifact]) -> str:
 
 
 def run(argv: list[str]) -> int:
-    request, args = parse_request(argv)
-    if not args.skip_publish:
+    request, publishing = parse_request(argv)
+    prepared = None
+    if publishing is not None:
         proc.require_pulumi("pass --skip-publish to only build")
+        prepared = publish.prepare(publishing)  # every stack check, before any build
     artifacts = api.build_layers(request)
     print(summary(artifacts))
-    if not args.skip_publish:
-        from ocelot_build.publish import publish_from_cli
-
-        publish_from_cli(artifacts, args)
+    if prepared is not None:
+        result = publish.publish(prepared, artifacts, progress=_stderr if request.verbose else None)
+        report_published(result)
     return 0
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def report_published(result: publish.PublishResult) -> None:
+    """Config changes on stderr; one ``region  distribution  arch  ARN`` line per layer."""
+    for change in result.config_changes:
+        print(f"stack {result.stack}: {change}", file=sys.stderr)
+    for layer in result.layers:
+        print(f"{layer.region}  {layer.distribution}  {layer.architecture}  {layer.arn}")
 
 
 class Terminated(BaseException):

@@ -43,6 +43,7 @@ TOP_KEYS = ("distributions", "components", "go-replaces")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 NAME_RULE = "letters, digits, '-' and '_', starting with a letter or digit, at most 64"
 RESERVED_NAMES = ("all",)
+ALL_ALONE = "'all' already means every distribution; give it alone or name distributions"
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "distributions.yaml"
 
 
@@ -73,6 +74,8 @@ class DistributionsFile:
         """Look up requested names; ``all`` means every distribution, in file order."""
         if names == ["all"]:
             return list(self.distributions.values())
+        if "all" in names:
+            raise UsageError(ALL_ALONE)
         chosen = []
         for name in names:
             if name not in self.distributions:

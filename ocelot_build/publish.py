@@ -1,14 +1,18 @@
 """Publish built layers into a Pulumi stack through the Automation API (the CLI's default).
 
-The stack's program (``infra/``) declares ``ocelot:distributions`` x ``ocelot:architectures``
-in each region, so publishing *adds* the built distributions and architectures to those lists
-and runs ``pulumi up``: the program declares the union, and the stack's other layers keep their
-inputs (neither replaced nor removed). Settings that would rebuild every layer (upstream repo
-and ref, layer name, distributions file, component registry, runtimes) must match the stack's;
-a stack without distributions yet adopts the request's. docs/publishing.md has the details.
+The CLI resolves its options once into a frozen ``PublishRequest``. ``prepare`` opens the
+stack and, before anything is built, works out the stack's new config with the one rule for
+adding layers (``infra.stack_config.add_layers``: exactly the built layers, no siblings in
+other architectures) and checks it with the program's own parser. ``publish`` then writes
+that config and updates the stack. Settings that would rebuild every layer (upstream repo
+and ref, layer name, distributions file, component registry, runtimes) must match the
+stack's; a stack without distributions yet adopts the request's. Nothing here prints: the
+CLI reports the returned data. docs/publishing.md has the details.
 
-``StackDriver`` (opened by ``open_stack``) is the one seam tests replace; ``pulumi.automation``
-is imported only behind it, after the CLI has been found on PATH.
+This is the one module of ``ocelot_build`` that imports ``infra`` (the stack config's
+parser and merge rule), since publishing *is* the bridge into the stack; ``infra`` never
+imports it back. ``StackDriver`` (opened by ``open_stack``) is the one seam tests replace;
+``pulumi.automation`` is imported only behind it, after the CLI has been found on PATH.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra.stack_config import StackConfig, StackConfigError, add_layers, parse_stack_config
 from ocelot_build import api, proc
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.automation import Progress, StackDriver, open_automation_stack
@@ -33,6 +38,27 @@ DEFAULT_COMPONENTS = "config/components.yaml"
 
 
 OpenStack = Callable[[str, Path], StackDriver]
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """Everything ``--stack`` publishing needs, resolved once by the CLI before any build.
+
+    ``distributions`` are names (``all`` already read from the distributions file): the
+    layers to publish are exactly ``distributions`` x ``build.architectures``, in every
+    region of the stack.
+    """
+
+    stack: str
+    build: BuildRequest
+    distributions: tuple[str, ...]
+    public: bool = False
+    runtimes: tuple[str, ...] = ()
+    work_dir: Path | None = None  # the Pulumi project; None: found from the cwd upwards
+
+    @property
+    def layers(self) -> tuple[tuple[str, Architecture], ...]:
+        return tuple((d, a) for d in self.distributions for a in self.build.architectures)
 
 
 @dataclass(frozen=True)
@@ -52,6 +78,19 @@ class PublishResult:
     config_changes: tuple[str, ...]  # e.g. "ocelot:distributions += full"
 
 
+@dataclass(frozen=True)
+class PreparedPublish:
+    """A stack opened and its new config worked out and validated, nothing written yet."""
+
+    request: PublishRequest
+    driver: StackDriver
+    project: Path
+    before: dict[str, str]  # the stack's config as it was
+    updates: dict[str, str | list[str]]  # key → new value (text or list)
+    changes: tuple[str, ...]
+    config: StackConfig  # the stack config after the updates, as the program will parse it
+
+
 def require_pulumi() -> str:
     """The pulumi CLI's path, or ToolMissingError (exit 2) saying how to get it."""
     return proc.require_pulumi("pass --skip-publish")
@@ -67,74 +106,69 @@ def find_project_dir(start: Path | None = None) -> Path:
     raise UsageError(f"no Pulumi.yaml in {here} or its parents; run from the ocelot checkout")
 
 
-def publish_layers(
-    artifacts: Sequence[LayerArtifact],
-    *,
-    request: BuildRequest,
-    stack: str | None,
-    work_dir: Path | None = None,
-    public: bool = False,
-    runtimes: Sequence[str] = (),
-    progress: Progress | None = None,
-    open_stack: OpenStack | None = None,
-) -> PublishResult:
-    """Add ``artifacts`` to ``stack`` and run ``pulumi up`` there; return their ARNs.
-
-    ``public`` and ``runtimes`` are stack-wide settings: when given they must match the
-    stack's (a fresh stack adopts them); when not given the stack's own apply.
-    """
-    if not stack:
-        raise UsageError("publishing needs --stack NAME (or pass --skip-publish)")
-    if not artifacts:
+def prepare(request: PublishRequest, *, open_stack: OpenStack | None = None) -> PreparedPublish:
+    """Open the stack and check, before anything is built, that the requested layers can
+    join it: the build settings match the stack's, and the stack config with the layers
+    added passes every check the program makes (names, regions, layer-name length…)."""
+    if not request.layers:
         raise UsageError("nothing to publish")
     if open_stack is None:
         require_pulumi()
         open_stack = open_automation_stack
-    project = work_dir or find_project_dir()
-    driver = open_stack(stack, project)
-    changes = merge_into_stack(driver, artifacts, request, stack, project)
-    changes += _check_options(driver, stack, public=public, runtimes=runtimes)
-    outputs = driver.up(progress or (lambda line: None))
-    return PublishResult(stack, collect_published(outputs, artifacts, stack), tuple(changes))
+    project = request.work_dir or find_project_dir()
+    driver = open_stack(request.stack, project)
+    before = driver.config()
+    lists, changes = add_layers(before, request.layers, stack=request.stack)
+    updates: dict[str, str | list[str]] = dict(lists)
+    fresh = not _list(before, "distributions", request.stack)
+    for key, value in _settings(before, request, project, fresh=fresh).items():
+        updates[key] = value
+        changes.append(f"{key} = {' '.join(value) if isinstance(value, list) else value}")
+    wire = {k: v if isinstance(v, str) else json.dumps(v) for k, v in updates.items()}
+    after = {**before, **wire}
+    try:
+        config = parse_stack_config(after, root=project)
+    except StackConfigError as exc:
+        raise UsageError(
+            f"stack {request.stack!r} with {', '.join(_label(x) for x in request.layers)} "
+            f"added: {'; '.join(exc.errors)}"
+        ) from None
+    return PreparedPublish(request, driver, project, before, updates, tuple(changes), config)
 
 
-def merge_into_stack(
-    driver: StackDriver,
+def publish(
+    prepared: PreparedPublish,
     artifacts: Sequence[LayerArtifact],
-    request: BuildRequest,
-    stack: str,
-    project: Path,
-) -> list[str]:
-    """Add the artifacts' distributions and architectures to the stack's lists."""
-    config = driver.config()
-    current = _list(config, "distributions", stack)
-    changes = _adopt_or_check(driver, config, request, stack, project, fresh=not current)
-    wanted = list(dict.fromkeys(a.distribution for a in artifacts))
-    added = [d for d in wanted if d not in current]
-    if added:
-        driver.set_list(f"{NS}:distributions", [*current, *added])
-        changes.append(f"{NS}:distributions += {', '.join(added)}")
-    arches = _list(config, "architectures", stack)
-    have = [Architecture.parse(a) for a in arches] if arches or not current else list(Architecture)
-    new_arches = [a for a in dict.fromkeys(x.architecture for x in artifacts) if a not in have]
-    if new_arches:  # a fresh stack gets exactly the built architectures, not the default both
-        driver.set_list(f"{NS}:architectures", [a.value for a in (*have, *new_arches)])
-        changes.append(f"{NS}:architectures += {', '.join(a.value for a in new_arches)}")
-    return changes
-
-
-def _adopt_or_check(
-    driver: StackDriver,
-    config: dict[str, str],
-    request: BuildRequest,
-    stack: str,
-    project: Path,
     *,
-    fresh: bool,
-) -> list[str]:
-    """A fresh stack takes the request's build settings; an existing one must match them."""
-    changes = []
-    for key, (value, default) in _request_settings(request, project).items():
+    progress: Progress | None = None,
+) -> PublishResult:
+    """Write the stack's new config, run ``pulumi up``, and return the requested layers' ARNs."""
+    request = prepared.request
+    built = {(a.distribution, a.architecture) for a in artifacts}
+    if built != set(request.layers):
+        raise PublishError(
+            f"built {', '.join(sorted(map(_label, built)))} but asked to publish "
+            f"{', '.join(map(_label, request.layers))}"
+        )
+    driver = prepared.driver
+    for key, value in prepared.updates.items():
+        if isinstance(value, list):
+            driver.set_list(key, value)
+        else:
+            driver.set_text(key, value)
+    outputs = driver.up(progress or (lambda line: None))
+    layers = collect_published(outputs, artifacts, request.stack)
+    return PublishResult(request.stack, layers, prepared.changes)
+
+
+def _settings(
+    config: dict[str, str], request: PublishRequest, project: Path, *, fresh: bool
+) -> dict[str, str | list[str]]:
+    """Build settings and ``--public``/``--runtimes``: a fresh stack adopts the request's;
+    an existing one must already have them (changing them replaces every layer of it)."""
+    updates: dict[str, str | list[str]] = {}
+    stack = request.stack
+    for key, (value, default) in _request_settings(request.build, project).items():
         have = config.get(f"{NS}:{key}")
         effective = default if have is None else have
         if _same_setting(key, effective, value, project):
@@ -145,81 +179,28 @@ def _adopt_or_check(
                 f"{value!r}; build with the stack's setting, or change {NS}:{key} on the "
                 f"stack (that rebuilds and replaces every layer in it)"
             )
-        driver.set_text(f"{NS}:{key}", value)
-        changes.append(f"{NS}:{key} = {value}")
-    return changes
-
-
-def _check_options(
-    driver: StackDriver, stack: str, *, public: bool, runtimes: Sequence[str]
-) -> list[str]:
-    """``--public`` and ``--runtimes`` against the stack's ``ocelot:public``/``runtimes``.
-
-    Both concern every layer of the stack (runtimes even replace them), so an existing stack
-    is never changed from here; only a stack that has no setting yet takes the request's.
-    """
-    config = driver.config()
-    changes = []
-    if public and config.get(f"{NS}:public", "false").strip().lower() != "true":
+        updates[f"{NS}:{key}"] = value
+    if request.public and config.get(f"{NS}:public", "false").strip().lower() != "true":
         if f"{NS}:public" in config or f"{NS}:organizationId" in config:
             raise UsageError(
                 f"stack {stack!r} is not public (see {NS}:public, {NS}:organizationId); "
                 f"change that on the stack to share all its layers, or drop --public"
             )
-        driver.set_text(f"{NS}:public", "true")
-        changes.append(f"{NS}:public = true")
-    have = sorted(_list(config, "runtimes", stack))
-    if runtimes and have != sorted(runtimes):
-        if have:
+        updates[f"{NS}:public"] = "true"
+    runtimes = sorted(_list(config, "runtimes", stack))
+    if request.runtimes and runtimes != sorted(request.runtimes):
+        if runtimes:
             raise UsageError(
-                f"stack {stack!r} declares {NS}:runtimes={have} but --runtimes gave "
-                f"{sorted(runtimes)}; changing them replaces every layer of the stack, so "
-                f"change {NS}:runtimes on the stack or drop --runtimes"
+                f"stack {stack!r} declares {NS}:runtimes={runtimes} but --runtimes gave "
+                f"{sorted(request.runtimes)}; changing them replaces every layer of the stack, "
+                f"so change {NS}:runtimes on the stack or drop --runtimes"
             )
-        driver.set_list(f"{NS}:runtimes", sorted(runtimes))
-        changes.append(f"{NS}:runtimes = {' '.join(sorted(runtimes))}")
-    return changes
+        updates[f"{NS}:runtimes"] = sorted(request.runtimes)
+    return updates
 
 
-def publish_from_cli(
-    artifacts: Sequence[LayerArtifact],
-    args: Any,
-    *,
-    work_dir: Path | None = None,
-    open_stack: OpenStack | None = None,
-) -> PublishResult:
-    """The CLI's publish step: its parsed options in, a table of ARNs on stdout.
-
-    ``args`` is the CLI's argparse namespace (stack, public, runtimes, upstream_*, layer_name,
-    config, components, verbose); Pulumi's own output goes to stderr with ``-v``.
-    """
-    import sys
-
-    request = BuildRequest(
-        distributions=tuple(dict.fromkeys(a.distribution for a in artifacts)),
-        architectures=tuple(dict.fromkeys(a.architecture for a in artifacts)),
-        upstream_repo=args.upstream_repo,
-        upstream_ref=args.upstream_ref,
-        layer_name=args.layer_name,
-        config_path=args.config,
-        registry_path=getattr(args, "components", None),
-    )
-    verbose = bool(getattr(args, "verbose", False))
-    result = publish_layers(
-        artifacts,
-        request=request,
-        stack=args.stack,
-        public=bool(args.public),
-        runtimes=tuple(str(args.runtimes or "").split()),
-        progress=(lambda line: print(line, file=sys.stderr)) if verbose else None,
-        work_dir=work_dir,
-        open_stack=open_stack,
-    )
-    for change in result.config_changes:
-        print(f"stack {result.stack}: {change}", file=sys.stderr)
-    for layer in result.layers:
-        print(f"{layer.region}  {layer.distribution}  {layer.architecture}  {layer.arn}")
-    return result
+def _label(layer: tuple[str, Architecture]) -> str:
+    return f"{layer[0]}/{layer[1].value}"
 
 
 def _request_settings(request: BuildRequest, project: Path) -> dict[str, tuple[str, str]]:

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from ocelot_build.errors import UsageError
+from ocelot_build.yamlio import did_you_mean
 
 
 @cache
@@ -39,6 +40,27 @@ def check_runtimes(runtimes: list[str]) -> list[str]:
     if len(runtimes) > 15:
         raise UsageError(f"{len(runtimes)} runtimes given; a layer takes at most 15")
     return runtimes
+
+
+@cache
+def lambda_regions() -> tuple[str, ...]:
+    """Every region where Lambda has an endpoint, from botocore's endpoint data (all
+    partitions: aws, aws-cn, aws-us-gov, …), so a new region needs a botocore upgrade, not a
+    code change."""
+    from botocore.loaders import Loader
+
+    found: set[str] = set()
+    for partition in Loader().load_data("endpoints")["partitions"]:
+        endpoints = partition.get("services", {}).get("lambda", {}).get("endpoints", {})
+        found.update(r for r in partition.get("regions", {}) if r in endpoints)
+    return tuple(sorted(found))
+
+
+def region_problem(name: str) -> str | None:
+    """None for a Lambda region, else what is wrong with ``name`` and the closest names."""
+    if name in lambda_regions():
+        return None
+    return f"unknown AWS region {name!r}{did_you_mean(name, lambda_regions())}"
 
 
 def layer_name_limit() -> int:

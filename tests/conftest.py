@@ -18,6 +18,8 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
 
+from motoserver import MotoServer
+from motoserver import start as start_moto
 from standin import (
     GoProxy,
     StandIn,
@@ -128,3 +130,29 @@ def goproxy(tmp_path_factory: pytest.TempPathFactory) -> GoProxy:
 def offline_go_env(tmp_path: Path, goproxy: GoProxy, go_build_cache: Path) -> dict[str, str]:
     """A full subprocess environment for go with the file proxy and the shared GOCACHE."""
     return go_environ(tmp_path, goproxy, gocache=go_build_cache)
+
+
+@pytest.fixture(scope="session")
+def _moto_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    server = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def moto(_moto_process: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    """An empty moto server on 127.0.0.1; boto3 reaches it through AWS_ENDPOINT_URL.
+
+    Fake credentials and region are set so nothing can reach a real account.
+    """
+    _moto_process.reset()
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "BOTO")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", _moto_process.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    return _moto_process

@@ -87,7 +87,7 @@ def test_publishing_without_pulumi_says_how_to_install_it(base_args, tmp_path, m
     if shutil.which("pulumi"):
         pytest.skip("a Pulumi CLI is installed on this machine")
     args = [a for a in base_args if a != "--skip-publish"]
-    result = run_cli([*args, "-d", "minimal"], cwd=tmp_path)
+    result = run_cli([*args, "-d", "minimal", "--stack", "dev"], cwd=tmp_path)
     assert result.returncode == 2
     assert "pulumi CLI not found; install it" in result.stderr
     assert "--skip-publish" in result.stderr

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -130,9 +131,9 @@ class FakeBuilder:
     def __call__(self, request: BuildRequest, progress: Callable[[str], None] | None = None):
         self.calls.append(request)
         dists = load_distributions(request.config_path).select(list(request.distributions))
-        commit = hashlib.sha1(
-            f"{request.upstream_repo}@{request.upstream_ref}".encode()
-        ).hexdigest()
+        commit = request.upstream_ref  # a full commit resolves to itself, as upstream does
+        if not re.fullmatch(r"[0-9a-f]{40}", commit):
+            commit = hashlib.sha1(f"{request.upstream_repo}@{commit}".encode()).hexdigest()
         request.output_dir.mkdir(parents=True, exist_ok=True)
         artifacts = [
             self._one(request, dist.name, dist.tags, arch, commit)

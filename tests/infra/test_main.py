@@ -18,6 +18,7 @@ MAIN = Path(__file__).resolve().parents[2] / "infra" / "__main__.py"
 def _run_main(config: dict, monkeypatch, builder, root: Path) -> RecordingMocks:
     monkeypatch.setattr(api, "build_layers", builder)
     # Pulumi.yaml's directory, as the engine reports it (the mocks' own is a placeholder)
+    (root / "Pulumi.yaml").write_text("name: ocelot\nruntime: python\n")
     monkeypatch.setattr(pulumi.runtime, "get_root_directory", lambda: str(root))
     mocks = RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project="ocelot", stack="dev", preview=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -53,6 +54,15 @@ def _built(tmp_path, dist_file, dists=("tracing",), arches=(Architecture.ARM64,)
     return request, FakeBuilder()(request)
 
 
+def _publish(stack, request, artifacts, tmp_path, *, name="dev", progress=None, **kw):
+    """prepare + publish, as the CLI runs them (the stack opened through the test seam)."""
+    wanted = publish.PublishRequest(
+        stack=name, build=request, distributions=request.distributions, work_dir=tmp_path, **kw
+    )
+    prepared = publish.prepare(wanted, open_stack=lambda n, wd: stack)
+    return publish.publish(prepared, artifacts, progress=progress)
+
+
 def _fingerprints(run, prefix: str) -> dict:
     return {
         r.name: (r.inputs["layerName"], r.inputs["description"], r.archive_sha256)
@@ -67,12 +77,13 @@ def test_publish_adds_a_layer_without_replacing_the_stack_others(tmp_path, base_
     stack = FakeStack(config, root=tmp_path)
     request, artifacts = _built(tmp_path, dist_file)
     lines: list[str] = []
-    result = publish.publish_layers(
-        artifacts, request=request, stack="dev", work_dir=tmp_path,
-        progress=lines.append, open_stack=lambda name, wd: stack,
-    )  # fmt: skip
-    assert result.config_changes == ("ocelot:distributions += tracing",)
-    assert stack.calls == [("set_list", "ocelot:distributions", ["minimal", "tracing"]), ("up",)]
+    result = _publish(stack, request, artifacts, tmp_path, progress=lines.append)
+    # the stack has both architectures: tracing joins for arm64 only, as built
+    assert result.config_changes == ("ocelot:distributions += tracing/arm64",)
+    assert stack.calls == [
+        ("set_list", "ocelot:distributions", ["minimal", "tracing/arm64"]),
+        ("up",),
+    ]
     (layer,) = result.layers
     assert (layer.region, layer.distribution, layer.architecture) == (
         "eu-west-1",
@@ -83,17 +94,17 @@ def test_publish_adds_a_layer_without_replacing_the_stack_others(tmp_path, base_
     assert layer.sha256 == artifacts[0].sha256
     after = stack.runs[-1]
     assert _fingerprints(after, "minimal-") == _fingerprints(before, "minimal-")
-    assert len(after.names(LAYER)) == 4  # the stack's architectures stay the default both
-    assert lines == ["Resources: 4 layer versions"]
+    # no amd64 sibling of the arm64 layer built here
+    assert after.names(LAYER) == [
+        "minimal-amd64-eu-west-1", "minimal-arm64-eu-west-1", "tracing-arm64-eu-west-1"
+    ]  # fmt: skip
+    assert lines == ["Resources: 3 layer versions"]
 
 
 def test_fresh_stack_adopts_the_build_settings(tmp_path, dist_file):
     stack = FakeStack({"aws:region": "us-east-1"}, root=tmp_path)
     request, artifacts = _built(tmp_path, dist_file, upstream_ref="v2")
-    result = publish.publish_layers(
-        artifacts, request=request, stack="new", work_dir=tmp_path,
-        open_stack=lambda name, wd: stack,
-    )  # fmt: skip
+    result = _publish(stack, request, artifacts, tmp_path, name="new")
     assert json.loads(stack.values["ocelot:distributions"]) == ["tracing"]
     assert json.loads(stack.values["ocelot:architectures"]) == ["arm64"]
     assert stack.values["ocelot:upstreamRef"] == "v2"
@@ -103,16 +114,16 @@ def test_fresh_stack_adopts_the_build_settings(tmp_path, dist_file):
     assert [x.region for x in result.layers] == ["us-east-1"]
 
 
-def test_a_new_architecture_is_added_to_the_stack_list(tmp_path, base_config, dist_file):
-    config = {**base_config, "ocelot:distributions": ["tracing"], "ocelot:architectures": ["amd64"]}
+def test_a_new_architecture_joins_for_the_built_distribution_only(tmp_path, base_config, dist_file):
+    config = {**base_config, "ocelot:architectures": ["amd64"]}  # minimal and tracing
     stack = FakeStack(config, root=tmp_path)
     request, artifacts = _built(tmp_path, dist_file)
-    result = publish.publish_layers(
-        artifacts, request=request, stack="dev", work_dir=tmp_path,
-        open_stack=lambda name, wd: stack,
-    )  # fmt: skip
-    assert result.config_changes == ("ocelot:architectures += arm64",)
-    assert json.loads(stack.values["ocelot:architectures"]) == ["amd64", "arm64"]
+    result = _publish(stack, request, artifacts, tmp_path)
+    assert result.config_changes == ("ocelot:distributions += tracing/arm64",)
+    assert json.loads(stack.values["ocelot:architectures"]) == ["amd64"]  # not for minimal
+    assert stack.runs[-1].names(LAYER) == [
+        "minimal-amd64-eu-west-1", "tracing-amd64-eu-west-1", "tracing-arm64-eu-west-1"
+    ]  # fmt: skip
 
 
 def test_a_different_upstream_ref_is_refused_before_touching_the_stack(
@@ -121,10 +132,7 @@ def test_a_different_upstream_ref_is_refused_before_touching_the_stack(
     stack = FakeStack(base_config, root=tmp_path)
     request, artifacts = _built(tmp_path, dist_file, upstream_ref="v2")
     with pytest.raises(UsageError) as caught:
-        publish.publish_layers(
-            artifacts, request=request, stack="dev", work_dir=tmp_path,
-            open_stack=lambda name, wd: stack,
-        )  # fmt: skip
+        _publish(stack, request, artifacts, tmp_path)
     assert caught.value.exit_code == 2
     assert "ocelot:upstreamRef='main' but this build used 'v2'" in str(caught.value)
     assert stack.calls == []
@@ -134,23 +142,22 @@ def test_published_bytes_must_be_the_ones_built(tmp_path, base_config, dist_file
     stack = FakeStack(base_config, root=tmp_path, builder=FakeBuilder(sizes={"tracing": 7}))
     request, artifacts = _built(tmp_path, dist_file)
     with pytest.raises(PublishError, match="published tracing/arm64 with sha256"):
-        publish.publish_layers(
-            artifacts, request=request, stack="dev", work_dir=tmp_path,
-            open_stack=lambda name, wd: stack,
-        )  # fmt: skip
+        _publish(stack, request, artifacts, tmp_path)
 
 
-def test_publishing_needs_a_stack_name(tmp_path, dist_file):
-    request, artifacts = _built(tmp_path, dist_file)
+def test_publishing_needs_a_stack_name():
+    from ocelot_build import cli
+
     with pytest.raises(UsageError, match=r"needs --stack NAME \(or pass --skip-publish\)"):
-        publish.publish_layers(artifacts, request=request, stack=None, work_dir=tmp_path)
+        cli.parse_request(["-d", "minimal"])
 
 
 def test_without_pulumi_cli_exit_2_says_how_to_install_or_skip(tmp_path, dist_file, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    request, artifacts = _built(tmp_path, dist_file)
+    request, _ = _built(tmp_path, dist_file)
+    wanted = publish.PublishRequest("dev", request, request.distributions, work_dir=tmp_path)
     with pytest.raises(ToolMissingError) as caught:
-        publish.publish_layers(artifacts, request=request, stack="dev", work_dir=tmp_path)
+        publish.prepare(wanted)
     assert caught.value.exit_code == 2
     assert str(caught.value) == (
         "pulumi CLI not found; install it (curl -fsSL https://get.pulumi.com | sh) "
@@ -216,10 +223,9 @@ def test_project_dir_is_found_upwards_or_in_the_checkout(tmp_path):
 def test_public_is_adopted_by_a_fresh_stack_and_refused_on_a_private_one(tmp_path, dist_file):
     request, artifacts = _built(tmp_path, dist_file)
     fresh = FakeStack({"aws:region": "us-east-1"}, root=tmp_path)
-    result = publish.publish_layers(
-        artifacts, request=request, stack="new", work_dir=tmp_path, public=True,
-        runtimes=("python3.13",), open_stack=lambda name, wd: fresh,
-    )  # fmt: skip
+    result = _publish(
+        fresh, request, artifacts, tmp_path, name="new", public=True, runtimes=("python3.13",)
+    )
     assert fresh.values["ocelot:public"] == "true"
     assert json.loads(fresh.values["ocelot:runtimes"]) == ["python3.13"]
     assert "ocelot:public = true" in result.config_changes
@@ -232,10 +238,7 @@ def test_public_is_adopted_by_a_fresh_stack_and_refused_on_a_private_one(tmp_pat
         root=tmp_path,
     )  # fmt: skip
     with pytest.raises(UsageError, match="is not public"):
-        publish.publish_layers(
-            artifacts, request=request, stack="dev", work_dir=tmp_path, public=True,
-            open_stack=lambda name, wd: private,
-        )  # fmt: skip
+        _publish(private, request, artifacts, tmp_path, public=True)
     assert ("up",) not in private.calls
 
 
@@ -243,28 +246,30 @@ def test_other_runtimes_than_the_stacks_are_refused(tmp_path, base_config, dist_
     stack = FakeStack({**base_config, "ocelot:runtimes": ["nodejs22.x"]}, root=tmp_path)
     request, artifacts = _built(tmp_path, dist_file)
     with pytest.raises(UsageError, match=r"declares ocelot:runtimes=\['nodejs22.x'\]"):
-        publish.publish_layers(
-            artifacts, request=request, stack="dev", work_dir=tmp_path,
-            runtimes=("python3.13",), open_stack=lambda name, wd: stack,
-        )  # fmt: skip
+        _publish(stack, request, artifacts, tmp_path, runtimes=("python3.13",))
     assert ("up",) not in stack.calls
 
 
 def test_cli_options_reach_the_stack_and_arns_are_printed(tmp_path, base_config, dist_file, capsys):
     from ocelot_build import cli
 
-    _, args = cli.parse_request(
+    build, publishing = cli.parse_request(
         ["-d", "tracing", "-a", "arm64", "-c", str(dist_file), "--stack", "dev",
          "-o", str(tmp_path / "cli-build")]
     )  # fmt: skip
+    assert publishing is not None and publishing.build == build
+    assert (publishing.stack, publishing.layers) == ("dev", (("tracing", Architecture.ARM64),))
     _, artifacts = _built(tmp_path, dist_file)
     stack = FakeStack(base_config, root=tmp_path)
-    result = publish.publish_from_cli(
-        artifacts, args, open_stack=lambda name, wd: stack, work_dir=tmp_path
-    )
+    wanted = dataclasses.replace(publishing, work_dir=tmp_path)
+    prepared = publish.prepare(wanted, open_stack=lambda name, wd: stack)
+    assert stack.calls == []  # nothing written before the build
+    result = publish.publish(prepared, artifacts)
+    assert capsys.readouterr().out == ""  # the library prints nothing
+    cli.report_published(result)
     out = capsys.readouterr()
     assert out.out.splitlines() == [f"eu-west-1  tracing  arm64  {result.layers[0].arn}"]
-    assert "stack dev: ocelot:distributions" not in out.err  # tracing was already there
+    assert out.err == ""  # tracing/arm64 was in the stack already: no config change
 
 
 def test_cli_without_pulumi_exits_2_before_building(monkeypatch, tmp_path, capsys):

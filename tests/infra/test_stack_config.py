@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.naming import VERSION_RESERVE
 from infra.stack_config import KEYS, StackConfigError, parse_stack_config
 from ocelot_build import api
 from ocelot_build.errors import UsageError
@@ -129,7 +130,7 @@ def test_every_problem_is_reported_each_with_its_key(tmp_path, dist_file):
     assert "unknown distribution 'minmal'; did you mean minimal?" in text
     assert "unknown architecture 'sparc'" in text
     assert "did you mean python3.12?" in text
-    assert "'Europe' is not an AWS region name" in text
+    assert "unknown AWS region 'Europe'" in text
     assert "region 'us-east-1' is not one of the stack's regions" in text
 
 
@@ -221,12 +222,16 @@ def test_layer_name_rule_is_the_clis_suffix_included(tmp_path, base_config):
     assert suffix == "-minimal-amd64"
     fits = "b" * (layer_name_limit() - len(suffix))
     assert check_layer_name(fits, suffix) == fits
-    assert _parse({**base_config, "ocelot:layerName": fits}, tmp_path).layer_name == fits
     too_long = fits + "b"
     with pytest.raises(UsageError, match="too long: with the suffix '-minimal-amd64' it is 141"):
         check_layer_name(too_long, suffix)
+    # a stack publishes <base>-<dist>-<arch>-<collector version>: room is kept for the version
+    in_stack = suffix + VERSION_RESERVE
+    fits = "b" * (layer_name_limit() - len(in_stack))
+    assert _parse({**base_config, "ocelot:layerName": fits}, tmp_path).layer_name == fits
+    too_long = fits + "b"
     errors = _errors({**base_config, "ocelot:layerName": too_long}, tmp_path)
     assert [e for e in errors if e.startswith("ocelot:layerName:")] == [
         f"ocelot:layerName: layer name {too_long!r} is too long: with the suffix "
-        "'-minimal-amd64' it is 141 characters; AWS allows at most 140"
+        f"{in_stack!r} it is 141 characters; AWS allows at most 140"
     ]
