@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _collector_version(args: argparse.Namespace) -> str:
     from ocelot_build.cache import Cache
-    from ocelot_build.plan import collector_version
+    from ocelot_build.resolve import collector_version
     from ocelot_build.upstream import fetch_upstream
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,4 +1,4 @@
-"""``CollectorLayer``: one published layer version, its upload path and its sharing.
+"""``CollectorLayer``: one published layer version, its upload, its sharing and its pointer.
 
 Retention. Every input of a LayerVersion forces a new version, and Pulumi's default
 create-before-delete would then delete the old one, breaking every function whose next deploy
@@ -6,49 +6,70 @@ pins the old ARN. So the version is created with ``retain_on_delete=True``: the 
 calls Delete, the old version stays in AWS and only leaves the state. ``skip_destroy=True``
 would do the same from the provider side, but it is itself a ForceNew input, so adding it to
 an existing stack would publish a new version of every layer; the resource option has no
-such cost. Prune old versions deliberately (``aws lambda delete-layer-version``).
+such cost. Old versions are pruned deliberately (``python -m ocelot_build.prune``).
 
-The LayerVersionPermission is retained too. A new version means a new ``version_number``, so
-the permission is replaced as well, and deleting the old one would call
-RemoveLayerVersionPermission on the *old* version: a retained version would silently stop
-being shared. Its statement id names the sharing mode (``ocelot-public``,
-``ocelot-org-<id>``) so a switch of mode adds a statement instead of colliding with the one
-that stays.
+Sharing. Because versions outlive the state, a permission resource per version can only add
+(see ``ocelot_build.reconcile``). Each slot instead has a ``command.local.Command``
+``<slot>-sharing`` that runs the reconciler over every version of its layer names on create
+and update, and with ``--revoke`` on delete. Its environment holds the sharing token and the
+current version's ARN, so a new mode or a new version is an update of that one resource:
+``pulumi preview`` shows a sharing change as its own step. The command line holds no path
+(the provider runs it in the project directory), so moving the checkout changes nothing.
 
-Upload path. Lambda accepts at most 50 MiB in a direct upload; a bigger zip goes to S3 under a
-content-addressed key (``layers/<sha256>.zip``) in a bucket of the layer's own region, and
-only on that path ``source_code_hash`` is set (base64 sha256). With ``code=`` Pulumi hashes
-the prebuilt, byte-deterministic zip itself, and a hand-set hash there is what caused
-perpetual replacements in the past.
+Upload. The inline path carries the zip base64-encoded in a JSON request, which Lambda caps
+at ``REQUEST_LIMIT`` bytes; a zip goes inline only while its base64 form plus
+``REQUEST_MARGIN`` for the rest of the request stays under that cap (``INLINE_LIMIT``
+bytes, 49,154 less than 50 MiB), otherwise through S3 in the layer's region. On the S3 path
+every LayerVersion input is ForceNew in pulumi-aws, ``s3_bucket`` included, so a bucket change
+alone would publish a byte-identical version. Two rules stop that and keep replacement tied
+to the bytes: the staged object ignores changes of its bucket (an existing slot keeps
+staging in the bucket it started with), and the LayerVersion takes the bucket from the
+object's *output*, which is that recorded bucket. Ignoring ``s3Bucket`` on the LayerVersion
+itself would be wrong: a replacement reuses an ignored property's old value, so a later
+new zip would be published from a stale bucket. The object key names everything the version
+is made of (``layers/<layer name>/<zip sha256>-<inputs digest>.zip``), so any new version
+uploads a fresh object, and the staging bucket may expire old ones. ``source_code_hash`` is
+set only on this path; with ``code=`` Pulumi hashes the prebuilt, byte-deterministic zip itself.
+
+Pointer. ``/ocelot/<layerName>/<distribution>/<arch>/latest`` (an SSM String parameter in
+the layer's region, not retained: it moves with every new version) holds the latest version
+ARN, for consumers that should not hard-code version numbers.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_command as command
 
 from ocelot_build.model import Architecture
+from ocelot_build.sharing import Sharing
 
-DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024  # bytes; Lambda's zipped direct-upload limit
 LICENSE_INFO = "Apache-2.0"  # the OpenTelemetry Collector's (and opentelemetry-lambda's) licence
-GET_LAYER_VERSION = "lambda:GetLayerVersion"  # the only action AWS accepts on a layer policy
+REQUEST_LIMIT = 69_905_067  # bytes; "Request must be smaller than 69905067 bytes" (Lambda)
+REQUEST_MARGIN = 64 * 1024  # the request's JSON around the zip: names, description, runtimes
+RECONCILE = "uv run --no-sync python -m ocelot_build.reconcile"
 
 
-@dataclass(frozen=True)
-class Sharing:
-    """Who may use a layer version: every account, or one AWS Organization."""
+def inline_request_bytes(zip_size: int) -> int:
+    """Size of the zip once base64-encoded into the PublishLayerVersion request body."""
+    return 4 * -(-zip_size // 3)
 
-    organization_id: str | None = None
 
-    @property
-    def statement_id(self) -> str:
-        if self.organization_id:
-            return f"ocelot-org-{self.organization_id}"
-        return "ocelot-public"
+def fits_inline(zip_size: int) -> bool:
+    """The one upload rule: inline while base64 + margin stays under Lambda's request cap."""
+    return inline_request_bytes(zip_size) + REQUEST_MARGIN < REQUEST_LIMIT
+
+
+INLINE_LIMIT = 3 * ((REQUEST_LIMIT - 1 - REQUEST_MARGIN) // 4)  # the largest zip that fits
+assert fits_inline(INLINE_LIMIT) and not fits_inline(INLINE_LIMIT + 1)
 
 
 @dataclass(frozen=True)
@@ -64,23 +85,37 @@ class LayerSpec:
     sha256: str  # hex
     size: int
     runtimes: tuple[str, ...] = ()
-    sharing: Sharing | None = None
+    sharing: Sharing = field(default_factory=Sharing)
+    base_name: str = "ocel"  # ocelot:layerName, for the SSM parameter's path
 
     @property
     def via_s3(self) -> bool:
-        return self.size > DIRECT_UPLOAD_LIMIT
+        return not fits_inline(self.size)
 
     @property
     def s3_key(self) -> str:
-        return f"layers/{self.sha256}.zip"
+        """Names the bytes and every other input, so each new version stages a fresh object."""
+        inputs = [
+            self.layer_name,
+            self.description,
+            sorted(self.runtimes),
+            self.architecture.lambda_name,
+            LICENSE_INFO,
+        ]
+        digest = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:16]
+        return f"layers/{self.layer_name}/{self.sha256}-{digest}.zip"
 
     @property
     def source_code_hash(self) -> str:
         return base64.b64encode(bytes.fromhex(self.sha256)).decode("ascii")
 
+    @property
+    def ssm_parameter(self) -> str:
+        return f"/ocelot/{self.base_name}/{self.distribution}/{self.architecture.value}/latest"
+
 
 class CollectorLayer(pulumi.ComponentResource):
-    """A LayerVersion (+ its S3 object when big) (+ its permission when shared)."""
+    """A LayerVersion (+ its staged object when big), its sharing command, its SSM pointer."""
 
     arn: pulumi.Output[str]
     layer_arn: pulumi.Output[str]
@@ -111,11 +146,20 @@ class CollectorLayer(pulumi.ComponentResource):
         self.arn = self.layer_version.arn
         self.layer_arn = self.layer_version.layer_arn
         self.version = self.layer_version.version.apply(int)
-        self.permission = self._share(name, spec) if spec.sharing else None
+        self.sharing = self._share(name, spec)
+        self.latest = aws.ssm.Parameter(
+            f"{name}-latest",
+            name=spec.ssm_parameter,
+            type="String",
+            insecure_value=self.arn,  # an ARN is no secret; previews show it move
+            description=f"Latest version ARN of the ocelot layer {spec.layer_name}",
+            region=spec.region,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.register_outputs({"arn": self.arn, "version": self.version})
 
-    def _code(self, name: str, spec: LayerSpec, bucket: pulumi.Input[str] | None) -> dict:
-        """``code=`` for a direct upload, or an S3 object and its coordinates."""
+    def _code(self, name: str, spec: LayerSpec, bucket: pulumi.Input[str] | None) -> dict[str, Any]:
+        """``code=`` for an inline upload, or a staged object and its coordinates."""
         if not spec.via_s3:
             return {"code": pulumi.FileArchive(str(spec.zip_path))}
         if bucket is None:
@@ -126,25 +170,27 @@ class CollectorLayer(pulumi.ComponentResource):
             key=spec.s3_key,
             source=pulumi.FileAsset(str(spec.zip_path)),
             region=spec.region,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["bucket"]),
         )
         return {
-            "s3_bucket": self.s3_object.bucket,
+            "s3_bucket": self.s3_object.bucket,  # the recorded bucket, not the configured one
             "s3_key": self.s3_object.key,
             "source_code_hash": spec.source_code_hash,
         }
 
-    def _share(self, name: str, spec: LayerSpec) -> aws.lambda_.LayerVersionPermission:
-        sharing = spec.sharing
-        assert sharing is not None
-        return aws.lambda_.LayerVersionPermission(
-            f"{name}-share",
-            layer_name=self.layer_version.layer_arn,
-            version_number=self.version,
-            principal="*",
-            action=GET_LAYER_VERSION,
-            statement_id=sharing.statement_id,
-            organization_id=sharing.organization_id,
-            region=spec.region,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+    def _share(self, name: str, spec: LayerSpec) -> command.local.Command:
+        """The reconciler for this slot: runs when the mode or the version changes."""
+        return command.local.Command(
+            f"{name}-sharing",
+            create=RECONCILE,
+            update=RECONCILE,
+            delete=f"{RECONCILE} --revoke",
+            environment={
+                "OCELOT_LAYER_NAME": spec.layer_name,
+                "OCELOT_SHARING": spec.sharing.token,
+                "OCELOT_VERSION_ARN": self.arn,
+                "AWS_REGION": spec.region,
+            },
+            add_previous_output_in_env=True,
+            opts=pulumi.ResourceOptions(parent=self),
         )

@@ -19,6 +19,7 @@ import re
 
 from ocelot_build.errors import ConfigError
 from ocelot_build.model import Architecture
+from ocelot_build.prune import DESCRIPTION_PREFIX
 from ocelot_build.runtimes import layer_name_limit, layer_name_problem
 
 MAX_LAYER_NAME = layer_name_limit()  # Lambda's LayerName limit (140), from botocore
@@ -71,7 +72,8 @@ def description(
     cut to Lambda's 256 characters; only an absurdly long distribution name gets near that.
     """
     text = (
-        f"ocelot {distribution} ({architecture.lambda_name}): otelcol {collector_version},"
+        f"{DESCRIPTION_PREFIX}{distribution} ({architecture.lambda_name}):"
+        f" otelcol {collector_version},"
         f" upstream commit {upstream_commit}, zip sha256 {sha256[:16]}"
     )
     return text[:MAX_DESCRIPTION]

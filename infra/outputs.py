@@ -5,9 +5,14 @@ Shape (``pulumi stack output --json``)::
     {"layers": {"<region>": {"<distribution>": {"<amd64|arm64>": {
         "arn": "arn:aws:lambda:<region>:<account>:layer:<name>:<version>",
         "version": 1, "layer_name": "...", "sha256": "<hex>", "size": 123,
-        "collector_version": "v0.158.0", "upstream_commit": "<40 hex>"}}}}}
+        "collector_version": "v0.158.0", "upstream_commit": "<40 hex>",
+        "layer_arn": "arn:aws:lambda:<region>:<account>:layer:<name>",
+        "sharing": "private | public | org:o-… | accounts:<id>,…",
+        "ssm_parameter": "/ocelot/<layerName>/<distribution>/<arch>/latest"}}}}}
 
 The ARN carries its version, so it can be pasted into a function's layer list as is.
+``layer_arn``, ``sharing`` and ``ssm_parameter`` are newer; ``RECORD_KEYS`` (what release
+notes need) does not require them, so outputs of older stacks still parse.
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ def stack_output(
         tree.setdefault(region, {}).setdefault(distribution, {})[arch.value] = {
             "arn": layer.arn,
             "version": layer.version,
+            "layer_arn": layer.layer_arn,
+            "sharing": layer.spec.sharing.token,
+            "ssm_parameter": layer.spec.ssm_parameter,
             "layer_name": layer.spec.layer_name,
             "sha256": artifact.sha256,
             "size": int(artifact.manifest["zip"]["size"]),

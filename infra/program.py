@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
 from infra import naming, outputs
-from infra.layers import CollectorLayer, LayerSpec, Sharing
+from infra.buckets import check_bucket_region, created_bucket
+from infra.layers import CollectorLayer, LayerSpec
 from infra.stack_config import StackConfig
 from ocelot_build import api
 from ocelot_build.api import BuildRequest, LayerArtifact, ProgressCallback
@@ -127,17 +127,14 @@ def _request(
 def _declare_region(
     config: StackConfig, region: str, artifacts: list[LayerArtifact], result: StackResult
 ) -> None:
-    sharing = Sharing(config.organization_id) if config.shared else None
     for artifact in artifacts:
-        spec = layer_spec(config, region, artifact, sharing)
+        spec = layer_spec(config, region, artifact)
         bucket = _bucket(config, region, result) if spec.via_s3 else None
         name = naming.resource_name(artifact.distribution, artifact.architecture, region)
         result.layers[(region, *_key(artifact))] = CollectorLayer(name, spec, bucket=bucket)
 
 
-def layer_spec(
-    config: StackConfig, region: str, artifact: LayerArtifact, sharing: Sharing | None
-) -> LayerSpec:
+def layer_spec(config: StackConfig, region: str, artifact: LayerArtifact) -> LayerSpec:
     """The pure part: every input of one layer version, from config and manifest."""
     manifest = artifact.manifest
     return LayerSpec(
@@ -161,19 +158,20 @@ def layer_spec(
         sha256=artifact.sha256,
         size=int(manifest["zip"]["size"]),
         runtimes=config.runtimes,
-        sharing=sharing,
+        sharing=config.sharing,
+        base_name=config.layer_name,
     )
 
 
 def _bucket(config: StackConfig, region: str, result: StackResult) -> pulumi.Input[str]:
-    """The region's bucket for big zips: configured, else created once per region."""
+    """The region's bucket for big zips: configured (and checked), else created once."""
     if region not in result.buckets:
         configured = config.s3_bucket(region)
         if configured:
+            check_bucket_region(configured, region)
             result.buckets[region] = configured
         else:
-            bucket = aws.s3.Bucket(f"ocelot-layers-{region}", region=region)
-            result.buckets[region] = bucket.bucket
+            result.buckets[region] = created_bucket(region)
     return result.buckets[region]
 
 

@@ -29,15 +29,16 @@ from ocelot_build.runtimes import (
     layer_name_problem,
     region_problem,
 )
+from ocelot_build.sharing import ACCOUNT_RE, ORG_RE, Sharing
 
 NAMESPACE = "ocelot"
-_ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 MAX_RUNTIMES = 15  # Lambda's CompatibleRuntimes limit
 
 KEYS = (
     "distributions", "architectures", "layerName", "upstreamRepo", "upstreamRef", "runtimes",
-    "public", "organizationId", "regions", "configFile", "componentsFile", "verify", "s3Buckets",
+    "public", "organizationId", "accounts", "regions", "configFile", "componentsFile", "verify",
+    "s3Buckets",
 )  # fmt: skip
 
 
@@ -54,6 +55,7 @@ class StackConfig:
     runtimes: tuple[str, ...] = ()
     public: bool = False
     organization_id: str | None = None
+    accounts: tuple[str, ...] = ()  # 12-digit account ids to share with, sorted
     config_file: Path | None = None  # None: the project's config/distributions.yaml
     components_file: Path | None = None  # None: the project's config/components.yaml
     verify: bool = True
@@ -69,9 +71,20 @@ class StackConfig:
         return tuple((d, a) for d in self.distributions for a in self.architectures)
 
     @property
+    def sharing(self) -> Sharing:
+        """The one sharing mode every version of the stack is reconciled to."""
+        if self.public:
+            return Sharing.public()
+        if self.organization_id:
+            return Sharing.organization(self.organization_id)
+        if self.accounts:
+            return Sharing.with_accounts(self.accounts)
+        return Sharing()
+
+    @property
     def shared(self) -> bool:
-        """Whether each version gets a LayerVersionPermission."""
-        return self.public or self.organization_id is not None
+        """Whether any account other than the stack's own may use its layers."""
+        return self.sharing.mode != "private"
 
     def s3_bucket(self, region: str) -> str | None:
         """The configured bucket for big layers in ``region``, if any."""
@@ -133,7 +146,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "upstream_ref": reader.text("upstreamRef", api.DEFAULT_UPSTREAM_REF),
         "runtimes": _runtimes(reader),
         "public": reader.flag("public", False),
-        "organization_id": reader.pattern("organizationId", _ORG_RE, None),
+        "organization_id": reader.pattern("organizationId", ORG_RE, None),
+        "accounts": _accounts(reader),
         "config_file": _file(reader, "configFile", root),
         "components_file": _file(reader, "componentsFile", root),
         "verify": reader.flag("verify", True),
@@ -143,8 +157,14 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
     values["layer_set"] = _layer_set(reader, values["distributions"], values["architectures"])
     values["distributions"] = tuple(dict.fromkeys(d for d, _ in values["layer_set"]))
     _check_layer_name(reader, values)
-    if values["public"] and values["organization_id"]:
-        reader.error("organizationId", "cannot be combined with ocelot:public=true; choose one")
+    modes = [k for k in ("public", "organization_id", "accounts") if values[k]]
+    if len(modes) > 1:
+        names = {"public": "public", "organization_id": "organizationId", "accounts": "accounts"}
+        reader.error(
+            names[modes[-1]],
+            f"cannot be combined with {', '.join('ocelot:' + names[m] for m in modes[:-1])};"
+            " a stack has one sharing mode (public, organizationId or accounts)",
+        )
     if reader.errors:
         raise StackConfigError(reader.errors)
     return StackConfig(**values)
@@ -263,6 +283,15 @@ def _regions(reader: Reader, provider_region: Any) -> tuple[str, ...]:
     if names == []:
         reader.error("regions", "must name at least one region")
     return tuple(names or ())
+
+
+def _accounts(reader: Reader) -> tuple[str, ...]:
+    """Account ids to share with; each exactly 12 digits (no ARNs, no aliases)."""
+    names = reader.strings("accounts") or []
+    for name in names:
+        if not ACCOUNT_RE.fullmatch(name):
+            reader.error("accounts", f"{name!r} is not a 12-digit AWS account id")
+    return tuple(sorted(set(names)))
 
 
 def _runtimes(reader: Reader) -> tuple[str, ...]:

@@ -1,65 +1,30 @@
-"""The public surface of the build engine: what the CLI, the Pulumi program and bench call."""
+"""The public surface of the build engine: what the CLI, the Pulumi program and bench call.
+
+The types and defaults live in ``ocelot_build.types``; they are re-exported here so callers
+need one import.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from ocelot_build.engine import run
+from ocelot_build.types import (
+    DEFAULT_LAYER_NAME,
+    DEFAULT_UPSTREAM_REF,
+    DEFAULT_UPSTREAM_REPO,
+    BuildRequest,
+    LayerArtifact,
+    ProgressCallback,
+)
 
-from ocelot_build.model import Architecture
-
-DEFAULT_UPSTREAM_REPO = "open-telemetry/opentelemetry-lambda"
-DEFAULT_UPSTREAM_REF = "main"
-DEFAULT_LAYER_NAME = "ocel"
-
-
-@dataclass(frozen=True)
-class BuildRequest:
-    """Everything that decides which layers get built and where they go."""
-
-    distributions: tuple[str, ...]
-    architectures: tuple[Architecture, ...]
-    upstream_repo: str = DEFAULT_UPSTREAM_REPO
-    upstream_ref: str = DEFAULT_UPSTREAM_REF
-    layer_name: str = DEFAULT_LAYER_NAME
-    config_path: Path | None = None  # None: the project's config/distributions.yaml
-    registry_path: Path | None = None  # None: the project's config/components.yaml
-    output_dir: Path = Path("build")
-    use_cache: bool = True
-    keep_temp: bool = False
-    verbose: bool = False
-    verify: bool = False
-    jobs: int | None = None  # parallel Go builds; None: decided by the engine
-
-
-@dataclass(frozen=True)
-class LayerArtifact:
-    """One built layer: the zip, its manifest and SBOM beside it, and whether the cache served
-    it."""
-
-    distribution: str
-    architecture: Architecture
-    zip_path: Path
-    manifest_path: Path
-    manifest: dict[str, Any] = field(hash=False, compare=False)
-    cache_hit: bool = False
-    sbom_path: Path | None = None  # <layer>-<distribution>-<arch>.cdx.json beside the zip
-
-    @property
-    def sha256(self) -> str:
-        return str(self.manifest["zip"]["sha256"])
-
-    @property
-    def collector_version(self) -> str:
-        return str(self.manifest["collector_version"])
-
-    @property
-    def upstream_commit(self) -> str:
-        return str(self.manifest["upstream"]["commit"])
-
-
-ProgressCallback = Callable[[str], None]
+__all__ = [
+    "DEFAULT_LAYER_NAME",
+    "DEFAULT_UPSTREAM_REF",
+    "DEFAULT_UPSTREAM_REPO",
+    "BuildRequest",
+    "LayerArtifact",
+    "ProgressCallback",
+    "build_layers",
+]
 
 
 def build_layers(
@@ -67,6 +32,4 @@ def build_layers(
 ) -> list[LayerArtifact]:
     """Build (or take from the cache) every distribution and architecture in ``request``,
     all from one upstream commit, and write zips plus manifests to ``request.output_dir``."""
-    from ocelot_build.engine import run
-
     return run(request, progress)

@@ -26,8 +26,14 @@ class StackDriver(Protocol):
     def set_text(self, key: str, value: str) -> None:
         """Set ``key`` to a plain string."""
 
-    def up(self, on_output: Progress) -> dict[str, Any]:
-        """Run ``pulumi up``; return the stack outputs as plain values."""
+    def remove(self, key: str) -> None:
+        """Remove ``key`` from the stack's config."""
+
+    def preview(self, plan: Path, on_output: Progress) -> list[Any]:
+        """Run ``pulumi preview --save-plan plan``; return its engine events."""
+
+    def up(self, on_output: Progress, plan: Path) -> dict[str, Any]:
+        """Run ``pulumi up --plan plan``; return the stack outputs as plain values."""
 
 
 def open_automation_stack(stack: str, work_dir: Path) -> StackDriver:
@@ -68,11 +74,26 @@ class _AutomationStack:
 
         self._stack.set_config(key, ConfigValue(value))
 
-    def up(self, on_output: Progress) -> dict[str, Any]:
+    def remove(self, key: str) -> None:
+        self._stack.remove_config(key)
+
+    def preview(self, plan: Path, on_output: Progress) -> list[Any]:
+        from pulumi import automation as auto
+
+        events: list[Any] = []
+        try:
+            self._stack.preview(on_output=on_output, on_event=events.append, plan=str(plan))
+        except auto.CommandError as exc:
+            raise PublishError(
+                f"pulumi preview failed for stack {self._stack.name!r}", detail=_tail(exc)
+            ) from None
+        return events
+
+    def up(self, on_output: Progress, plan: Path) -> dict[str, Any]:
         from pulumi import automation as auto
 
         try:
-            result = self._stack.up(on_output=on_output)
+            result = self._stack.up(on_output=on_output, plan=str(plan))
         except auto.CommandError as exc:
             raise PublishError(
                 f"pulumi up failed for stack {self._stack.name!r}", detail=_tail(exc)

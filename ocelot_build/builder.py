@@ -4,12 +4,14 @@ distribution, one ``go build`` per architecture, results into the cache."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from ocelot_build import gobuild
+from ocelot_build import collector_config, gobuild
 from ocelot_build.buildinfo import (
     BuildInfo,
     check_linked,
@@ -18,22 +20,53 @@ from ocelot_build.buildinfo import (
     required_modules,
 )
 from ocelot_build.cache import LayerEntry, file_sha256
-from ocelot_build.errors import BuildError
+from ocelot_build.catalogue import members
+from ocelot_build.errors import BuildError, UsageError
 from ocelot_build.overlay import apply_overlay
 from ocelot_build.package import write_layer_zip
-from ocelot_build.pipeline import (
-    Context,
-    check_config_fits,
-    discard,
-    fail_with_context,
-    work_tree,
-)
 from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress
+from ocelot_build.resolve import UPSTREAM_CONFIG, Context
 from ocelot_build.sbom import render_sbom, sbom_zip_sha256
 from ocelot_build.toolchain import HERMETIC
 
 RECORDED_ENV = {*HERMETIC, "GOOS", "GOARCH"}  # what the manifest says the build used
+DEFAULT_JOBS = 1  # measured on 2 cores: see docs/benchmarks.md
+
+
+def build_missing(
+    ctx: Context, missing: list[LayerPlan], progress: Progress
+) -> dict[str, LayerEntry]:
+    """Build the layers the cache lacks, one distribution's layers together, ``jobs``
+    distributions at a time.
+
+    Go already uses every core inside one build. On 2 cores a second concurrent build was
+    measured slower (docs/benchmarks.md), hence the default of one; ``-j`` is for machines
+    with cores to spare. The first failure cancels what has not started.
+    """
+    by_dist: dict[str, list[LayerPlan]] = {}
+    for plan in missing:
+        by_dist.setdefault(plan.distribution.name, []).append(plan)
+    groups = list(by_dist.values())
+    if groups and not ctx.cache.writable():
+        raise UsageError(
+            f"cache {ctx.cache.root} is read-only and lacks "
+            f"{', '.join(p.label for p in missing)}; use a writable OCELOT_CACHE_DIR or --no-cache"
+        )
+    jobs = max(1, min(ctx.request.jobs or DEFAULT_JOBS, len(groups)))
+    if jobs == 1:
+        return {k: v for g in groups for k, v in build_distribution(ctx, g, progress).items()}
+    entries: dict[str, LayerEntry] = {}
+    with ThreadPoolExecutor(jobs, thread_name_prefix="ocelot-build") as pool:
+        futures = [pool.submit(build_distribution, ctx, g, progress) for g in groups]
+        try:
+            for future in as_completed(futures):
+                entries.update(future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return entries
 
 
 def build_distribution(
@@ -41,7 +74,7 @@ def build_distribution(
 ) -> dict[str, LayerEntry]:
     """Build every plan of one distribution that the cache cannot serve."""
     dist = plans[0].distribution
-    tree = work_tree(ctx, progress, dist.name, private=plans[0].overlay.needs_go_mod)
+    tree = _work_tree(ctx, progress, dist.name, private=plans[0].overlay.needs_go_mod)
     entries: dict[str, LayerEntry] = {}
     try:
         if plans[0].overlay.needs_go_mod:
@@ -67,10 +100,10 @@ def build_distribution(
                     continue
                 env = gobuild.go_env(ctx.go, plan.architecture)
                 if ids is None:
-                    ids = check_config_fits(ctx, plan, tree, env)
+                    ids = _check_config_fits(ctx, plan, tree, env)
                 entries[plan.key] = _build_one(ctx, plan, tree, env, ids, progress)
     finally:
-        discard(ctx, tree, progress)
+        _discard(ctx, tree, progress)
     return entries
 
 
@@ -156,4 +189,61 @@ def _guard(plan: LayerPlan, action: Any) -> Any:
     try:
         return action()
     except BuildError as exc:
-        raise fail_with_context(plan, exc) from None
+        raise BuildError(f"{plan.label}: {exc.message}", detail=exc.detail) from None
+
+
+def _clean_tree(ctx: Context, progress: Progress) -> Path:
+    """The commit's ``collector/``, extracted once and shared by every layer of every run.
+
+    Builds that change nothing in the tree (no overlay, no replaces) compile in it
+    directly; the others work on a copy, so the shared tree is never modified.
+    """
+    final = ctx.cache.tree_dir(ctx.source.commit)
+    with ctx.cache.lock(f"tree-{ctx.source.commit}"):
+        if not (final / "collector" / "go.mod").is_file():
+            with progress.stage(f"extract upstream collector/ at {ctx.source.commit[:12]}"):
+                staging = Path(tempfile.mkdtemp(prefix="tmp-", dir=ctx.cache.ensure()))
+                try:
+                    ctx.source.extract("collector", staging)
+                    shutil.rmtree(final, ignore_errors=True)
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                    staging.rename(final)
+                finally:
+                    shutil.rmtree(staging, ignore_errors=True)
+    return final / "collector"
+
+
+def _work_tree(ctx: Context, progress: Progress, label: str, private: bool) -> Path:
+    """The shared clean tree, or a private copy of it when the build will modify it."""
+    shared = _clean_tree(ctx, progress)
+    if not private:
+        return shared
+    root = Path(tempfile.mkdtemp(prefix=f"ocelot-{label}-"))
+    shutil.copytree(shared, root / "collector", symlinks=True)
+    return root / "collector"
+
+
+def _discard(ctx: Context, tree: Path, progress: Progress) -> None:
+    """Remove a private work tree (``--keep-temp`` keeps it and says where)."""
+    if ctx.request.keep_temp:
+        progress.say(f"kept work tree: {tree}")
+        print(f"kept work tree: {tree}")
+    elif tree != ctx.cache.tree_dir(ctx.source.commit) / "collector":
+        shutil.rmtree(tree.parent, ignore_errors=True)
+
+
+def _check_config_fits(
+    ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str]
+) -> dict[str, dict[str, tuple[str, ...]]]:
+    """The distribution's collector config names only components the layer links; the
+    component ids found on the way go into the manifest."""
+    comps = members(ctx.catalogue.components, plan.intended)
+    ids = collector_config.component_ids(
+        comps, ctx.registry, tree, ctx.go, env, plan.distribution.tags
+    )
+    where = (
+        f"distribution {plan.distribution.name} "
+        f"({plan.distribution.config_file or 'upstream ' + UPSTREAM_CONFIG})"
+    )
+    collector_config.check_config(plan.config, ids, where)
+    return ids

@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.cache import LayerEntry
 from ocelot_build.errors import BuildError, UsageError
 from ocelot_build.files import atomic_copy, atomic_write_bytes, write_json
 from ocelot_build.plan import LayerPlan
 from ocelot_build.sbom import SBOM_SUFFIX
+from ocelot_build.types import BuildRequest, LayerArtifact
 from ocelot_build.upstream import UpstreamSource
 
 MANIFEST_SCHEMA = 1

@@ -9,24 +9,21 @@ spelt), so a branch name and its SHA share one cache entry.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocelot_build import gobuild, package
+from ocelot_build import collector_config, gobuild, package
 from ocelot_build.cache import digest
 from ocelot_build.config import Distribution
+from ocelot_build.errors import UsageError
 from ocelot_build.localpaths import tree_digest
 from ocelot_build.model import Architecture
 from ocelot_build.overlay import OverlayPlan
+from ocelot_build.resolve import UPSTREAM_CONFIG, Context
 from ocelot_build.toolchain import GoToolchain
 from ocelot_build.upstream import UpstreamSource
 
 CACHE_FORMAT = 2  # 2: local overlay modules aligned to upstream requirements
-OTELCOL_REQUIRE = re.compile(
-    r"^\s*(?:require\s+)?go\.opentelemetry\.io/collector/otelcol\s+(v\S+)", re.MULTILINE
-)
-GO_DIRECTIVE = re.compile(r"^go\s+(\d+\.\d+(?:\.\d+)?)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -43,16 +40,39 @@ class LayerPlan:
         return f"{self.distribution.name}/{self.architecture.value}"
 
 
-def collector_version(go_mod: str) -> str:
-    match = OTELCOL_REQUIRE.search(go_mod)
-    if not match:
-        raise ValueError("collector/go.mod does not require go.opentelemetry.io/collector/otelcol")
-    return match.group(1)
-
-
-def go_directive(go_mod: str) -> str:
-    match = GO_DIRECTIVE.search(go_mod)
-    return match.group(1) if match else "1.21"
+def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
+    """Validate every distribution against the catalogue, then key every layer."""
+    problems: list[str] = []
+    default_config = (ctx.source.read_file(UPSTREAM_CONFIG) or "").encode()
+    configs: dict[str, bytes] = {}
+    for dist in chosen:
+        problems += ctx.catalogue.check(dist.tags, f"distribution {dist.name}")
+        if dist.config_file and not dist.config_file.is_file():
+            problems.append(
+                f"distribution {dist.name}: config-file {dist.config_file} does not exist"
+            )
+            continue
+        configs[dist.name] = dist.config_file.read_bytes() if dist.config_file else default_config
+        if dist.config_file:
+            problems += collector_config.syntax_problems(
+                configs[dist.name], f"distribution {dist.name}"
+            )
+    if problems:
+        raise UsageError("; ".join(problems))
+    plans = []
+    for dist in chosen:
+        selected = ctx.catalogue.overlay_selected(dist.tags)
+        overlay = OverlayPlan(
+            components=tuple(ctx.registry[c.tag] for c in selected),
+            collector_version=ctx.version,
+            go_replaces=tuple(sorted(ctx.dists.go_replaces.items())),
+        )
+        config = configs[dist.name]
+        intended = ctx.catalogue.intended(dist.tags)
+        for arch in ctx.request.architectures:
+            key = cache_key(ctx.source, dist, arch, overlay, config, ctx.go)
+            plans.append(LayerPlan(dist, arch, overlay, config, intended, key))
+    return plans
 
 
 def cache_key(

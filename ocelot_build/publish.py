@@ -18,11 +18,13 @@ imports it back. ``StackDriver`` (opened by ``open_stack``) is the one seam test
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra.plan_check import requested_slots, steps_from_events, unexpected_steps
 from infra.stack_config import StackConfig, StackConfigError, add_layers, parse_stack_config
 from ocelot_build import api, proc
 from ocelot_build.api import BuildRequest, LayerArtifact
@@ -150,15 +152,51 @@ def publish(
             f"built {', '.join(sorted(map(_label, built)))} but asked to publish "
             f"{', '.join(map(_label, request.layers))}"
         )
-    driver = prepared.driver
-    for key, value in prepared.updates.items():
+    say = progress or (lambda line: None)
+    _write(prepared.driver, prepared.updates)
+    with tempfile.TemporaryDirectory(prefix="ocelot-plan-") as scratch:
+        plan = Path(scratch) / "plan.json"
+        try:
+            _check_plan(prepared, prepared.driver.preview(plan, say))
+        except BaseException:
+            _restore(prepared.driver, prepared.before, prepared.updates)
+            raise
+        outputs = prepared.driver.up(say, plan)
+    layers = collect_published(outputs, artifacts, request.stack)
+    return PublishResult(request.stack, layers, prepared.changes)
+
+
+def _check_plan(prepared: PreparedPublish, events: list[Any]) -> None:
+    """Refuse (exit 1) a plan that does more than create or replace the built layers."""
+    slots = requested_slots(prepared.request.layers, prepared.config.regions)
+    problems = unexpected_steps(steps_from_events(events), slots)
+    if problems:
+        raise PublishError(
+            f"stack {prepared.request.stack!r} has changes pending beyond the layers built here "
+            f"({', '.join(map(_label, prepared.request.layers))}); nothing was applied and "
+            f"its config is as it was. Review them with `pulumi preview --diff --stack "
+            f"{prepared.request.stack}` and apply them there first:",
+            detail="\n".join(f"  {line}" for line in problems),
+        )
+
+
+def _write(driver: StackDriver, updates: dict[str, str | list[str]]) -> None:
+    for key, value in updates.items():
         if isinstance(value, list):
             driver.set_list(key, value)
         else:
             driver.set_text(key, value)
-    outputs = driver.up(progress or (lambda line: None))
-    layers = collect_published(outputs, artifacts, request.stack)
-    return PublishResult(request.stack, layers, prepared.changes)
+
+
+def _restore(driver: StackDriver, before: dict[str, str], updates: dict[str, Any]) -> None:
+    """Put back the keys ``updates`` changed, as ``before`` had them."""
+    for key in updates:
+        if key not in before:
+            driver.remove(key)
+        elif before[key].strip().startswith("["):
+            driver.set_list(key, [str(v) for v in json.loads(before[key])])
+        else:
+            driver.set_text(key, before[key])
 
 
 def _settings(

@@ -119,8 +119,9 @@ def test_output_paths_never_leave_the_output_directory(request_for, tmp_path):
     """A backstop below the name rule: a name that slipped through still cannot escape."""
     from ocelot_build.errors import UsageError
     from ocelot_build.outputs import output_paths
-    from ocelot_build.pipeline import plan_layers, resolve
+    from ocelot_build.plan import plan_layers
     from ocelot_build.progress import Progress
+    from ocelot_build.resolve import resolve
 
     ctx, chosen = resolve(request_for(layer_name="../../escaped"), Progress(enabled=False))
     with pytest.raises(UsageError, match="would be written outside -o"):

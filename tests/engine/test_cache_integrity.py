@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ocelot_build import engine
+from ocelot_build import checks
 from ocelot_build.cache import digest
 
 from .conftest import build_one
@@ -59,8 +59,9 @@ def test_the_verify_cache_is_keyed_by_the_bytes_on_disk(request_for, ocelot_cach
     """A passed check recorded for the sha256 the manifest claims must not vouch for other
     bytes: the layer is booted (and the stand-in fails its boot check)."""
     from ocelot_build.errors import VerifyError
-    from ocelot_build.pipeline import plan_layers, resolve
+    from ocelot_build.plan import plan_layers
     from ocelot_build.progress import Progress
+    from ocelot_build.resolve import resolve
 
     artifact = build_one(request_for())
     claimed = "0" * 64
@@ -70,7 +71,7 @@ def test_the_verify_cache_is_keyed_by_the_bytes_on_disk(request_for, ocelot_cach
             "zip": claimed,
             "arch": "amd64",
             "components": artifact.manifest["components"],
-            "format": engine.VERIFY_CACHE_FORMAT,
+            "format": checks.VERIFY_CACHE_FORMAT,
         }
     )
     (ocelot_cache / "verify").mkdir()
@@ -79,7 +80,7 @@ def test_the_verify_cache_is_keyed_by_the_bytes_on_disk(request_for, ocelot_cach
     ctx, chosen = resolve(request_for(), progress)
     plan = plan_layers(ctx, chosen)[0]
     with pytest.raises(VerifyError, match="boot check failed"):
-        engine._boot_check(ctx, plan, artifact, progress)
+        checks._boot_check(ctx, plan, artifact, progress)
 
 
 def test_cache_files_are_never_group_or_world_writable(request_for, ocelot_cache):

@@ -217,7 +217,7 @@ def test_verify_fails_a_layer_that_does_not_speak_the_extensions_api(request_for
 
 def test_a_passed_boot_check_is_reused_for_the_same_bytes(request_for, ocelot_cache):
     """A passed check is cached by zip sha256; failures never are (the stand-in would fail)."""
-    from ocelot_build import engine
+    from ocelot_build import checks
     from ocelot_build.cache import digest
     from ocelot_build.errors import VerifyError
 
@@ -230,7 +230,7 @@ def test_a_passed_boot_check_is_reused_for_the_same_bytes(request_for, ocelot_ca
             "zip": artifact.sha256,
             "arch": "amd64",
             "components": artifact.manifest["components"],
-            "format": engine.VERIFY_CACHE_FORMAT,
+            "format": checks.VERIFY_CACHE_FORMAT,
         }
     )
     (ocelot_cache / "verify").mkdir()

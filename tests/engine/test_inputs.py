@@ -78,8 +78,9 @@ def test_links_that_leave_the_tree_or_loop_are_one_line(tmp_path, kind):
 
 
 def test_a_go_replaces_directory_is_keyed_by_its_content(request_for, dists_file, tmp_path):
-    from ocelot_build.pipeline import plan_layers, resolve
+    from ocelot_build.plan import plan_layers
     from ocelot_build.progress import Progress
+    from ocelot_build.resolve import resolve
 
     mod = _module(tmp_path / "replaced")
     data = yaml.safe_load(dists_file.read_text())

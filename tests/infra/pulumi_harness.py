@@ -62,13 +62,15 @@ class Recorded:
 
 
 class RecordingMonitor(MockMonitor):
-    """Keeps the resource options the mock API leaves out (retainOnDelete, parent)."""
+    """Keeps the resource options the mock API leaves out (retainOnDelete, parent,
+    ignoreChanges)."""
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
         self.recorder = mocks
 
     def RegisterResource(self, request):
+        self.recorder.ignore[(request.type, request.name)] = list(request.ignoreChanges)
         response = super().RegisterResource(request)
         for recorded in self.recorder.resources:
             if recorded.name == request.name and recorded.typ == request.type:
@@ -78,14 +80,26 @@ class RecordingMonitor(MockMonitor):
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Records registrations; answers with provider-shaped state."""
+    """Records registrations; answers with provider-shaped state.
 
-    def __init__(self, *, preview: bool = False) -> None:
+    With ``prior`` (an earlier run's recorder) it applies ``ignore_changes`` the way the
+    engine does: an ignored input takes its value from the prior state, and so does the
+    output that echoes it. That is what decides whether a later update diffs.
+    """
+
+    def __init__(self, *, preview: bool = False, prior: RecordingMocks | None = None) -> None:
         self.resources: list[Recorded] = []
         self.preview = preview  # in a preview, computed outputs of new resources are unknown
+        self.prior = {(r.typ, r.name): r for r in prior.resources} if prior else {}
+        self.ignore: dict[tuple[str, str], list[str]] = {}
+        self.bucket_regions: dict[str, str] = {}  # getBucket answers; default: asked region
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = dict(args.inputs)
+        old = self.prior.get((args.typ, args.name))
+        for prop in self.ignore.get((args.typ, args.name), []):
+            if old is not None and prop in old.inputs:
+                inputs[prop] = old.inputs[prop]
         code = inputs.get("code") or inputs.get("source")
         path = getattr(code, "path", None)
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
@@ -95,6 +109,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", {**inputs, **_state(args.typ, args.name, inputs)}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        if args.token == "aws:s3/getBucket:getBucket":
+            name = args.args["bucket"]
+            region = self.bucket_regions.get(name, args.args.get("region", "us-east-1"))
+            return {"bucket": name, "bucketRegion": region, "region": region}
         return {}
 
     def of_type(self, token: str) -> list[Recorded]:
@@ -110,6 +128,13 @@ def _state(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         return {"bucket": f"{name}-0a1b2c3", "arn": f"arn:aws:s3:::{name}-0a1b2c3"}
     if typ == "aws:lambda/layerVersionPermission:LayerVersionPermission":
         return {"policy": "{}", "revisionId": "r1"}
+    if typ == "command:local:Command":
+        env = inputs.get("environment", {})
+        names = [env.get("OCELOT_LAYER_NAME")]
+        sharing = env.get("OCELOT_SHARING")
+        return {"stdout": json.dumps({"layer_names": names, "sharing": sharing}), "stderr": ""}
+    if typ == "aws:ssm/parameter:Parameter":
+        return {"arn": f"arn:aws:ssm:{region}:{ACCOUNT}:parameter{inputs['name']}", "version": 1}
     return {}
 
 
@@ -250,6 +275,8 @@ PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 BUCKET = "aws:s3/bucket:Bucket"
 OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 COMPONENT = "ocelot:index:CollectorLayer"
+COMMAND = "command:local:Command"
+PARAMETER = "aws:ssm/parameter:Parameter"
 
 
 class _ListHandler(logging.Handler):
@@ -268,12 +295,14 @@ def run_program(
     builder: Callable[..., list[LayerArtifact]],
     preview: bool = False,
     on_mocks: Callable[[RecordingMocks], None] | None = None,
+    prior: ProgramRun | None = None,
 ) -> ProgramRun:
     """Parse ``raw`` config and run ``build_stack`` under fresh mocks; raises what it raises.
 
-    ``on_mocks`` receives the recorder before the program runs, for tests of failing runs.
+    ``on_mocks`` receives the recorder before the program runs, for tests of failing runs;
+    ``prior`` is the run whose state this one updates (for ``ignore_changes``).
     """
-    mocks = RecordingMocks(preview=preview)
+    mocks = RecordingMocks(preview=preview, prior=prior.mocks if prior else None)
     if on_mocks:
         on_mocks(mocks)
     logs: list[str] = []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from infra import naming
-from infra.layers import DIRECT_UPLOAD_LIMIT, LayerSpec, Sharing
+from infra.layers import INLINE_LIMIT, LayerSpec
 from ocelot_build.errors import ConfigError
 from ocelot_build.model import Architecture
 
@@ -59,15 +59,10 @@ def _spec(size: int) -> LayerSpec:
     return LayerSpec("eu-west-1", "minimal", ARM, "n", "d", Path("x.zip"), SHA, size)
 
 
-def test_zips_over_50_mib_take_the_s3_path():
-    assert DIRECT_UPLOAD_LIMIT == 50 * 1024 * 1024
-    assert not _spec(DIRECT_UPLOAD_LIMIT).via_s3
-    assert _spec(DIRECT_UPLOAD_LIMIT + 1).via_s3
-    spec = _spec(DIRECT_UPLOAD_LIMIT + 1)
-    assert spec.s3_key == f"layers/{SHA}.zip"
+def test_zips_over_the_inline_limit_take_the_s3_path():
+    assert not _spec(INLINE_LIMIT).via_s3
+    spec = _spec(INLINE_LIMIT + 1)
+    assert spec.via_s3
+    assert spec.s3_key.startswith(f"layers/n/{SHA}-") and spec.s3_key.endswith(".zip")
     assert base64.b64decode(spec.source_code_hash) == bytes.fromhex(SHA)
-
-
-def test_statement_ids_name_the_sharing_mode():
-    assert Sharing().statement_id == "ocelot-public"
-    assert Sharing("o-abcdef1234").statement_id == "ocelot-org-o-abcdef1234"
+    assert spec.ssm_parameter == "/ocelot/ocel/minimal/arm64/latest"

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
 from pulumi_harness import (
     BUCKET,
+    COMMAND,
     COMPONENT,
     LAYER,
     OBJECT,
+    PARAMETER,
     PERMISSION,
     FakeBuilder,
     run_program,
 )
 
-from infra.layers import DIRECT_UPLOAD_LIMIT, LICENSE_INFO
-from ocelot_build.errors import VerifyError
+from infra.buckets import EXPIRE_DAYS, STAGING_PREFIX
+from infra.layers import (
+    INLINE_LIMIT,
+    LICENSE_INFO,
+    RECONCILE,
+    REQUEST_LIMIT,
+    fits_inline,
+    inline_request_bytes,
+)
+from ocelot_build.errors import ConfigError, VerifyError
 
 ORG = "o-abcdef1234"
 
@@ -84,44 +95,87 @@ def test_runtimes_and_layer_name_reach_every_version(tmp_path, base_config):
         assert record.inputs["layerName"].startswith("acme-otel-")
 
 
-def test_versions_and_permissions_are_retained_components_are_not(tmp_path, base_config):
+def test_versions_are_retained_nothing_else_is(tmp_path, base_config):
     run = run_program(
         {**base_config, "ocelot:public": "true"}, root=tmp_path, builder=FakeBuilder()
     )
     retained = {r.typ for r in run.mocks.resources if r.retain_on_delete}
-    assert retained == {LAYER, PERMISSION}
-    assert all(r.retain_on_delete for r in run.mocks.of_type(LAYER) + run.mocks.of_type(PERMISSION))
+    assert retained == {LAYER}
     version = run.by_name("tracing-amd64-eu-west-1")
     assert version.parent.endswith("ocelot:index:CollectorLayer::tracing-amd64-eu-west-1")
 
 
-def test_public_stack_shares_every_version_with_everyone(tmp_path, base_config):
-    run = run_program(
+SLOTS = _names(["minimal", "tracing"], ["amd64", "arm64"], ["eu-west-1"])
+
+
+@pytest.mark.parametrize(
+    ("config", "token"),
+    [
+        ({}, "private"),
+        ({"ocelot:public": "true"}, "public"),
+        ({"ocelot:organizationId": ORG}, f"org:{ORG}"),
+        (
+            {"ocelot:accounts": ["444455556666", "111122223333"]},
+            "accounts:111122223333,444455556666",
+        ),
+    ],
+)
+def test_every_slot_has_one_sharing_command_whatever_the_mode(tmp_path, base_config, config, token):
+    """Private stacks too: narrowing to private must be an update that revokes, not nothing."""
+    run = run_program({**base_config, **config}, root=tmp_path, builder=FakeBuilder())
+    assert run.names(COMMAND) == [f"{n}-sharing" for n in SLOTS]
+    assert run.names(PERMISSION) == []  # per-version permissions could only ever add
+    inputs = run.by_name("tracing-arm64-eu-west-1-sharing").inputs
+    env = inputs["environment"]
+    assert env["OCELOT_SHARING"] == token
+    assert env["OCELOT_LAYER_NAME"] == "ocel-tracing-arm64-0_158_0"
+    assert env["OCELOT_VERSION_ARN"].endswith(":layer:ocel-tracing-arm64-0_158_0:1")
+    assert env["AWS_REGION"] == "eu-west-1"
+    assert inputs["create"] == inputs["update"] == RECONCILE
+    assert inputs["delete"] == f"{RECONCILE} --revoke"
+    assert "/" not in inputs["create"]  # no checkout path in the state
+    assert run.output["eu-west-1"]["tracing"]["arm64"]["sharing"] == token
+
+
+def _inputs(run) -> dict[str, dict]:
+    """Every custom resource's inputs, archives and assets compared by their bytes."""
+    return {
+        r.name: {k: r.archive_sha256 if hasattr(v, "path") else v for k, v in r.inputs.items()}
+        for r in run.mocks.resources
+        if r.typ != COMPONENT
+    }
+
+
+def test_a_sharing_change_touches_only_the_sharing_commands(tmp_path, base_config):
+    public = run_program(
         {**base_config, "ocelot:public": "true"}, root=tmp_path, builder=FakeBuilder()
     )
-    assert run.names(PERMISSION) == [
-        f"{n}-share" for n in _names(["minimal", "tracing"], ["amd64", "arm64"], ["eu-west-1"])
+    private = run_program(base_config, root=tmp_path, builder=FakeBuilder(), prior=public)
+    assert _fingerprint(public) == _fingerprint(private)  # no new versions
+    changed = _changed(_inputs(public), _inputs(private))
+    assert changed == [f"{n}-sharing" for n in SLOTS]
+
+
+def test_each_slot_has_a_latest_parameter_that_is_not_retained(tmp_path, base_config):
+    config = {
+        **base_config,
+        "ocelot:regions": ["eu-west-1", "us-east-1"],
+        "ocelot:layerName": "acme",
+    }
+    run = run_program(config, root=tmp_path, builder=FakeBuilder())
+    assert run.names(PARAMETER) == [
+        f"{n}-latest"
+        for n in _names(["minimal", "tracing"], ["amd64", "arm64"], ["eu-west-1", "us-east-1"])
     ]
-    inputs = run.by_name("tracing-arm64-eu-west-1-share").inputs
-    assert inputs["principal"] == "*"
-    assert inputs["action"] == "lambda:GetLayerVersion"
-    assert inputs["statementId"] == "ocelot-public"
-    assert "organizationId" not in inputs
-    assert inputs["layerName"].endswith(":layer:ocel-tracing-arm64-0_158_0")
-    assert inputs["versionNumber"] == 1
-    assert inputs["region"] == "eu-west-1"
-
-
-def test_organization_stack_shares_with_that_organization_only(tmp_path, base_config):
-    run = run_program(
-        {**base_config, "ocelot:organizationId": ORG}, root=tmp_path, builder=FakeBuilder()
-    )
-    permissions = run.mocks.of_type(PERMISSION)
-    assert len(permissions) == 4
-    for record in permissions:
-        assert record.inputs["organizationId"] == ORG
-        assert record.inputs["principal"] == "*"
-        assert record.inputs["statementId"] == f"ocelot-org-{ORG}"
+    param = run.by_name("minimal-arm64-us-east-1-latest")
+    assert param.inputs["name"] == "/ocelot/acme/minimal/arm64/latest"
+    assert param.inputs["type"] == "String"
+    assert param.inputs["region"] == "us-east-1"
+    assert param.inputs["insecureValue"] == run.output["us-east-1"]["minimal"]["arm64"]["arn"]
+    assert not param.retain_on_delete
+    record = run.output["us-east-1"]["minimal"]["arm64"]
+    assert record["ssm_parameter"] == "/ocelot/acme/minimal/arm64/latest"
+    assert record["layer_arn"] == record["arn"].rsplit(":", 1)[0]
 
 
 def test_multi_region_stack_has_the_same_layer_names_in_every_region(tmp_path, base_config):
@@ -159,25 +213,54 @@ def test_preview_builds_in_process_and_tolerates_unknown_outputs(tmp_path, base_
     assert len(builder.calls) == 1  # the zips (and so their hashes) exist during preview
     assert preview.output is None  # ARNs are unknown until up
     assert preview.names(LAYER) == preview.names(COMPONENT)
-    assert len(preview.names(PERMISSION)) == 4
+    assert len(preview.names(COMMAND)) == 4  # the sharing step shows in preview
     up = run_program(config, root=tmp_path, builder=builder)
     assert _fingerprint(preview) == _fingerprint(up)
 
 
-def test_big_zip_goes_through_a_bucket_per_region(tmp_path, base_config):
+BIG = INLINE_LIMIT  # payload bytes: the zip around it is a little bigger, so it takes S3
+
+
+def test_exactly_50_mib_does_not_go_inline():
+    """Base64 of 50 MiB is 69,905,068 bytes: over Lambda's request cap before any JSON."""
+    assert inline_request_bytes(50 * 1024 * 1024) >= REQUEST_LIMIT
+    assert not fits_inline(50 * 1024 * 1024)
+    assert INLINE_LIMIT == 52_379_646 and 50 * 1024 * 1024 - INLINE_LIMIT == 49_154
+    assert fits_inline(INLINE_LIMIT) and not fits_inline(INLINE_LIMIT + 1)
+
+
+def test_big_zip_goes_through_a_locked_down_bucket_per_region(tmp_path, base_config):
     regions = ["eu-west-1", "us-east-1"]
-    builder = FakeBuilder(sizes={"tracing": DIRECT_UPLOAD_LIMIT})
+    builder = FakeBuilder(sizes={"tracing": BIG})
     run = run_program({**base_config, "ocelot:regions": regions}, root=tmp_path, builder=builder)
     assert run.names(BUCKET) == ["ocelot-layers-eu-west-1", "ocelot-layers-us-east-1"]
     assert run.by_name("ocelot-layers-us-east-1").inputs["region"] == "us-east-1"
+    block = run.by_name("ocelot-layers-us-east-1-private").inputs
+    assert all(
+        block[k]
+        for k in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
+    policy = json.loads(run.by_name("ocelot-layers-us-east-1-tls-only").inputs["policy"])
+    (deny,) = policy["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    (rule,) = run.by_name("ocelot-layers-us-east-1-expiry").inputs["rules"]
+    assert rule["status"] == "Enabled" and rule["filter"]["prefix"] == STAGING_PREFIX
+    assert rule["expiration"]["days"] == EXPIRE_DAYS
     assert run.names(OBJECT) == [
         f"{n}-zip" for n in _names(["tracing"], ["amd64", "arm64"], regions)
     ]
     artifact = next(a for a in run.result.artifacts if a.distribution == "tracing")
-    assert artifact.zip_path.stat().st_size > DIRECT_UPLOAD_LIMIT
+    assert not fits_inline(artifact.zip_path.stat().st_size)
     name = f"tracing-{artifact.architecture.value}-us-east-1"
     obj = run.by_name(f"{name}-zip")
-    assert obj.inputs["key"] == f"layers/{artifact.sha256}.zip"
+    assert obj.inputs["key"].startswith(f"{STAGING_PREFIX}ocel-tracing-")
+    assert artifact.sha256 in obj.inputs["key"]
     assert obj.inputs["bucket"] == "ocelot-layers-us-east-1-0a1b2c3"
     assert obj.archive_sha256 == artifact.sha256
     assert obj.inputs["region"] == "us-east-1"
@@ -187,17 +270,62 @@ def test_big_zip_goes_through_a_bucket_per_region(tmp_path, base_config):
     assert layer["s3Key"] == obj.inputs["key"]
     digest = hashlib.sha256(artifact.zip_path.read_bytes()).digest()
     assert layer["sourceCodeHash"] == base64.b64encode(digest).decode()
-    assert "code" in run.by_name("minimal-amd64-us-east-1").inputs  # small ones stay direct
+    assert "code" in run.by_name("minimal-amd64-us-east-1").inputs  # small ones stay inline
 
 
 def test_configured_bucket_is_used_instead_of_creating_one(tmp_path, base_config):
     config = {**base_config, "ocelot:s3Buckets": {"eu-west-1": "acme-layer-uploads"}}
-    builder = FakeBuilder(sizes={"minimal": DIRECT_UPLOAD_LIMIT})
+    builder = FakeBuilder(sizes={"minimal": BIG})
     run = run_program(config, root=tmp_path, builder=builder)
     assert run.names(BUCKET) == []
     assert run.by_name("minimal-arm64-eu-west-1").inputs["s3Bucket"] == "acme-layer-uploads"
     assert run.by_name("minimal-amd64-eu-west-1").inputs["s3Bucket"] == "acme-layer-uploads"
     assert "code" in run.by_name("tracing-arm64-eu-west-1").inputs
+
+
+def test_configured_bucket_in_another_region_is_refused(tmp_path, base_config):
+    config = {**base_config, "ocelot:s3Buckets": {"eu-west-1": "acme-layer-uploads"}}
+    builder = FakeBuilder(sizes={"minimal": BIG})
+
+    def elsewhere(mocks):
+        mocks.bucket_regions["acme-layer-uploads"] = "us-east-1"
+
+    with pytest.raises(ConfigError) as caught:
+        run_program(config, root=tmp_path, builder=builder, on_mocks=elsewhere)
+    assert str(caught.value).startswith(
+        "ocelot:s3Buckets: bucket 'acme-layer-uploads' is in us-east-1, but the layers"
+    )
+
+
+def test_a_bucket_change_alone_publishes_nothing_new(tmp_path, base_config):
+    builder = FakeBuilder(sizes={"minimal": BIG})
+    first = run_program(
+        {**base_config, "ocelot:s3Buckets": {"eu-west-1": "bucket-a"}},
+        root=tmp_path,
+        builder=builder,
+    )
+    moved = {**base_config, "ocelot:s3Buckets": {"eu-west-1": "bucket-b"}}
+    second = run_program(moved, root=tmp_path, builder=builder, prior=first)
+    assert _changed(_inputs(first), _inputs(second)) == []  # no new version, no new object
+    # The next new zip is published from where its object really is (the recorded bucket).
+    third = run_program(
+        moved, root=tmp_path, builder=FakeBuilder(sizes={"minimal": BIG + 1}), prior=second
+    )
+    for arch in ("amd64", "arm64"):
+        layer = third.by_name(f"minimal-{arch}-eu-west-1").inputs
+        obj = third.by_name(f"minimal-{arch}-eu-west-1-zip").inputs
+        assert (layer["s3Bucket"], layer["s3Key"]) == (obj["bucket"], obj["key"])
+        assert obj["key"] != first.by_name(f"minimal-{arch}-eu-west-1-zip").inputs["key"]
+
+
+def test_any_new_version_stages_a_fresh_object(tmp_path, base_config):
+    """The staging bucket expires objects, so a republish must never rely on an old one."""
+    builder = FakeBuilder(sizes={"minimal": BIG})
+    first = run_program(base_config, root=tmp_path, builder=builder)
+    config = {**base_config, "ocelot:runtimes": ["python3.13"]}  # same bytes, new version
+    second = run_program(config, root=tmp_path, builder=builder, prior=first)
+    key = "minimal-arm64-eu-west-1-zip"
+    assert first.by_name(key).inputs["key"] != second.by_name(key).inputs["key"]
 
 
 def test_boot_check_runs_by_default_and_a_failure_declares_nothing(tmp_path, base_config):

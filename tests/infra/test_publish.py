@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from fake_engine import FakeEngine
 from pulumi_harness import LAYER, FakeBuilder, run_program
 
 from ocelot_build import automation, publish
@@ -17,14 +19,40 @@ from ocelot_build.model import Architecture
 
 
 class FakeStack:
-    """A StackDriver whose `up` runs the real program under Pulumi mocks."""
+    """A StackDriver whose preview and up run the real program under Pulumi mocks; a small
+    engine stand-in (``fake_engine``) turns each run into a real preview's engine events.
 
-    def __init__(self, config: dict, *, root: Path, builder: FakeBuilder | None = None) -> None:
+    ``deployed`` is the config the stack was last updated with (its state), if any.
+    """
+
+    def __init__(
+        self,
+        config: dict,
+        *,
+        root: Path,
+        builder: FakeBuilder | None = None,
+        deployed: dict | None = None,
+    ) -> None:
         self.values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
         self.root = root
         self.builder = builder or FakeBuilder()
         self.calls: list[tuple] = []
         self.runs: list = []
+        self.engine = FakeEngine()
+        self.planned: list = []
+        if deployed is not None:
+            self.engine.commit(run_program(deployed, root=root, builder=self.builder))
+
+    def remove(self, key) -> None:
+        self.calls.append(("remove", key))
+        del self.values[key]
+
+    def preview(self, plan, on_output):
+        self.calls.append(("preview",))
+        run = run_program(self.values, root=self.root, builder=self.builder)
+        self.planned = self.engine.diff(run)
+        plan.write_text(json.dumps([e.resource_pre_event.metadata.urn for e in self.planned]))
+        return self.planned
 
     def config(self) -> dict[str, str]:
         return dict(self.values)
@@ -37,9 +65,13 @@ class FakeStack:
         self.calls.append(("set_text", key, value))
         self.values[key] = value
 
-    def up(self, on_output):
+    def up(self, on_output, plan):
         self.calls.append(("up",))
         run = run_program(self.values, root=self.root, builder=self.builder)
+        assert sorted(json.loads(plan.read_text())) == sorted(  # up --plan: as previewed
+            e.resource_pre_event.metadata.urn for e in self.engine.diff(run)
+        )
+        self.engine.commit(run)
         self.runs.append(run)
         on_output(f"Resources: {len(run.names(LAYER))} layer versions")
         return {"layers": run.output}
@@ -74,7 +106,7 @@ def _fingerprints(run, prefix: str) -> dict:
 def test_publish_adds_a_layer_without_replacing_the_stack_others(tmp_path, base_config, dist_file):
     config = {**base_config, "ocelot:distributions": ["minimal"]}
     before = run_program(config, root=tmp_path, builder=FakeBuilder())
-    stack = FakeStack(config, root=tmp_path)
+    stack = FakeStack(config, root=tmp_path, deployed=config)
     request, artifacts = _built(tmp_path, dist_file)
     lines: list[str] = []
     result = _publish(stack, request, artifacts, tmp_path, progress=lines.append)
@@ -82,6 +114,7 @@ def test_publish_adds_a_layer_without_replacing_the_stack_others(tmp_path, base_
     assert result.config_changes == ("ocelot:distributions += tracing/arm64",)
     assert stack.calls == [
         ("set_list", "ocelot:distributions", ["minimal", "tracing/arm64"]),
+        ("preview",),
         ("up",),
     ]
     (layer,) = result.layers
@@ -116,7 +149,7 @@ def test_fresh_stack_adopts_the_build_settings(tmp_path, dist_file):
 
 def test_a_new_architecture_joins_for_the_built_distribution_only(tmp_path, base_config, dist_file):
     config = {**base_config, "ocelot:architectures": ["amd64"]}  # minimal and tracing
-    stack = FakeStack(config, root=tmp_path)
+    stack = FakeStack(config, root=tmp_path, deployed=config)
     request, artifacts = _built(tmp_path, dist_file)
     result = _publish(stack, request, artifacts, tmp_path)
     assert result.config_changes == ("ocelot:distributions += tracing/arm64",)
@@ -139,7 +172,9 @@ def test_a_different_upstream_ref_is_refused_before_touching_the_stack(
 
 
 def test_published_bytes_must_be_the_ones_built(tmp_path, base_config, dist_file):
-    stack = FakeStack(base_config, root=tmp_path, builder=FakeBuilder(sizes={"tracing": 7}))
+    stack = FakeStack(
+        base_config, root=tmp_path, builder=FakeBuilder(sizes={"tracing": 7}), deployed=base_config
+    )
     request, artifacts = _built(tmp_path, dist_file)
     with pytest.raises(PublishError, match="published tracing/arm64 with sha256"):
         _publish(stack, request, artifacts, tmp_path)
@@ -186,8 +221,12 @@ class _AutoStack:
     def set_config(self, key, value):
         self.calls.append(("set_config", key, value.value))
 
-    def up(self, on_output=None):
-        self.calls.append(("up",))
+    def preview(self, on_output=None, on_event=None, plan=None):
+        self.calls.append(("preview", plan))
+        on_event("event")
+
+    def up(self, on_output=None, plan=None):
+        self.calls.append(("up", plan))
         return SimpleNamespace(outputs={"layers": SimpleNamespace(value={"eu-west-1": {}})})
 
 
@@ -198,7 +237,9 @@ def test_automation_driver_writes_yaml_lists_by_path():
     driver.set_list("ocelot:distributions", ["minimal", "full"])
     driver.set_list("ocelot:architectures", ["arm64"])
     driver.set_text("ocelot:upstreamRef", "v2")
-    assert driver.up(print) == {"layers": {"eu-west-1": {}}}
+    driver.remove("ocelot:public")
+    assert driver.preview(Path("/p/plan.json"), print) == ["event"]
+    assert driver.up(print, Path("/p/plan.json")) == {"layers": {"eu-west-1": {}}}
     assert auto.calls == [
         ("remove_config", "ocelot:distributions"),
         (
@@ -208,7 +249,9 @@ def test_automation_driver_writes_yaml_lists_by_path():
         ),
         ("set_all_config", {"ocelot:architectures[0]": "arm64"}, True),
         ("set_config", "ocelot:upstreamRef", "v2"),
-        ("up",),
+        ("remove_config", "ocelot:public"),
+        ("preview", "/p/plan.json"),
+        ("up", "/p/plan.json"),
     ]
 
 
@@ -229,9 +272,8 @@ def test_public_is_adopted_by_a_fresh_stack_and_refused_on_a_private_one(tmp_pat
     assert fresh.values["ocelot:public"] == "true"
     assert json.loads(fresh.values["ocelot:runtimes"]) == ["python3.13"]
     assert "ocelot:public = true" in result.config_changes
-    assert (
-        len(fresh.runs[-1].names("aws:lambda/layerVersionPermission:LayerVersionPermission")) == 1
-    )
+    (sharing,) = fresh.runs[-1].mocks.of_type("command:local:Command")
+    assert sharing.inputs["environment"]["OCELOT_SHARING"] == "public"
     private = FakeStack(
         {"aws:region": "us-east-1", "ocelot:distributions": ["tracing"], "ocelot:public": "false",
          "ocelot:configFile": str(dist_file)},
@@ -260,7 +302,7 @@ def test_cli_options_reach_the_stack_and_arns_are_printed(tmp_path, base_config,
     assert publishing is not None and publishing.build == build
     assert (publishing.stack, publishing.layers) == ("dev", (("tracing", Architecture.ARM64),))
     _, artifacts = _built(tmp_path, dist_file)
-    stack = FakeStack(base_config, root=tmp_path)
+    stack = FakeStack(base_config, root=tmp_path, deployed=base_config)
     wanted = dataclasses.replace(publishing, work_dir=tmp_path)
     prepared = publish.prepare(wanted, open_stack=lambda name, wd: stack)
     assert stack.calls == []  # nothing written before the build
@@ -280,3 +322,43 @@ def test_cli_without_pulumi_exits_2_before_building(monkeypatch, tmp_path, capsy
     assert cli.main(["-d", "minimal", "--stack", "dev"]) == 2
     err = capsys.readouterr().err
     assert "--skip-publish" in err and err.count("\n") == 1
+
+
+def test_a_drifted_stack_is_refused_one_line_per_step_and_nothing_applied(
+    tmp_path, base_config, dist_file, capsys
+):
+    """The distributions file changed minimal's tags since the stack was last updated: the
+    same ``pulumi up`` would replace minimal everywhere. The CLI refuses, exit 1, and puts
+    the stack's config back."""
+    deployed = {**base_config, "ocelot:architectures": ["amd64"]}  # minimal, tracing
+    stack = FakeStack(deployed, root=tmp_path, deployed=deployed)
+    before = dict(stack.values)
+    dist_file.write_text(dist_file.read_text().replace("processor.decouple]", "processor.x]"))
+    request, artifacts = _built(tmp_path, dist_file)  # tracing/arm64, new to the stack
+    with pytest.raises(PublishError) as caught:
+        _publish(stack, request, artifacts, tmp_path)
+    assert caught.value.exit_code == 1
+    lines = caught.value.detail.splitlines()
+    layer = "aws:lambda/layerVersion:LayerVersion"
+    assert lines == [  # tracing is based on minimal: both are rebuilt
+        f"  {op} {layer} {slot} ({slot} was not built here)"
+        for slot in ("minimal-amd64-eu-west-1", "tracing-amd64-eu-west-1")
+        for op in ("create-replacement", "replace", "discard-replaced")
+    ]
+    assert ("up",) not in stack.calls and stack.runs == []
+    assert stack.values == before  # tracing/arm64 taken out again
+    print(f"ocelot: error: {caught.value.message}\n{caught.value.detail}", file=sys.stderr)
+
+
+def test_a_sibling_declared_but_never_built_is_refused(tmp_path, base_config, dist_file):
+    """The stack says minimal in both architectures but only amd64 was ever applied."""
+    stack = FakeStack(
+        {**base_config, "ocelot:distributions": ["minimal"]}, root=tmp_path,
+        deployed={**base_config, "ocelot:distributions": ["minimal"],
+                  "ocelot:architectures": ["amd64"]},
+    )  # fmt: skip
+    request, artifacts = _built(tmp_path, dist_file)
+    with pytest.raises(PublishError) as caught:
+        _publish(stack, request, artifacts, tmp_path)
+    assert "  create ocelot:index:CollectorLayer minimal-arm64-eu-west-1 (" in caught.value.detail
+    assert stack.values["ocelot:distributions"] == '["minimal"]'

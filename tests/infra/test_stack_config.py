@@ -164,7 +164,22 @@ def test_a_region_is_required_from_somewhere(tmp_path, dist_file):
 def test_public_and_organization_together_is_an_error(tmp_path, base_config):
     raw = {**base_config, "ocelot:public": "true", "ocelot:organizationId": "o-abcdef1234"}
     (error,) = _errors(raw, tmp_path)
-    assert error.startswith("ocelot:organizationId: cannot be combined with ocelot:public=true")
+    assert error.startswith("ocelot:organizationId: cannot be combined with ocelot:public;")
+
+
+def test_accounts_are_a_sharing_mode_of_their_own(tmp_path, base_config):
+    raw = {**base_config, "ocelot:accounts": ["444455556666", "111122223333"]}
+    config = _parse(raw, tmp_path)
+    assert config.accounts == ("111122223333", "444455556666") and config.shared
+    assert config.sharing.token == "accounts:111122223333,444455556666"
+    assert _parse(base_config, tmp_path).sharing.token == "private"
+    (error,) = _errors({**raw, "ocelot:organizationId": "o-abcdef1234"}, tmp_path)
+    assert error.startswith("ocelot:accounts: cannot be combined with ocelot:organizationId;")
+    errors = _errors({**base_config, "ocelot:accounts": ["1234", "arn:aws:iam::1:root"]}, tmp_path)
+    assert errors == [
+        "ocelot:accounts: '1234' is not a 12-digit AWS account id",
+        "ocelot:accounts: 'arn:aws:iam::1:root' is not a 12-digit AWS account id",
+    ]
 
 
 def test_too_many_runtimes_is_an_error(tmp_path, base_config):

@@ -1,0 +1,89 @@
+"""The last stage: every written layer is checked against its distribution's budgets and,
+when asked, booted (``ocelot_build.verify``). A passed boot check of the same bytes is
+remembered in the cache; a failure is recorded in the layer's manifest before it is raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from ocelot_build.budgets import check_budgets
+from ocelot_build.cache import digest, file_sha256
+from ocelot_build.errors import VerifyError
+from ocelot_build.files import write_json
+from ocelot_build.plan import LayerPlan
+from ocelot_build.progress import Progress
+from ocelot_build.resolve import Context
+from ocelot_build.types import LayerArtifact
+
+VERIFY_CACHE_FORMAT = 2
+
+
+def check_layer(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Progress) -> None:
+    """Budgets always; the boot check when asked. Failures name the layer and the figures."""
+    init_ms = None
+    if ctx.request.verify:
+        result = _boot_check(ctx, plan, artifact, progress)
+        artifact.manifest["verify"] = result
+        write_json(artifact.manifest_path, artifact.manifest)
+        # Under qemu init time measures the emulator, not the layer: no init budget there.
+        if result["status"] == "passed" and not result.get("emulated"):
+            init_ms = result.get("init_ms")
+    manifest = artifact.manifest
+    violations = check_budgets(
+        plan.distribution.budgets,
+        zip_size=manifest["zip"]["size"],
+        unzipped_size=manifest["unzipped_size"],
+        init_ms=init_ms,
+    )
+    if violations:
+        raise VerifyError(f"{plan.label}: over budget: {'; '.join(violations)}")
+
+
+def _boot_check(
+    ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Progress
+) -> dict[str, Any]:
+    """Boot the layer, or reuse the passed check of the same bytes (a Pulumi preview of an
+    unchanged stack would otherwise boot every layer again). Failures are never reused."""
+    from ocelot_build.verify import verify_layer
+
+    key = digest(
+        {
+            "zip": file_sha256(artifact.zip_path),  # the bytes booted, not the manifest's claim
+            "arch": plan.architecture.value,
+            "components": artifact.manifest["components"],
+            "format": VERIFY_CACHE_FORMAT,
+        }
+    )
+    cached = ctx.cache.root / "verify" / f"{key}.json"
+    if cached.is_file():
+        progress.say(f"{plan.label}: boot check passed before for these bytes (cached)")
+        return {**json.loads(cached.read_text()), "cached": True}
+    reports = []
+    for bundled in (False, True):  # the OTLP round trip, then the layer's own config
+        what = "boot check" + (" with the bundled config" if bundled else "")
+        with progress.stage(f"{plan.label}: {what}"):
+            report = verify_layer(
+                artifact.zip_path,
+                architecture=plan.architecture,
+                components=artifact.manifest["components"],
+                bundled_config=bundled,
+            )
+        progress.say(f"{plan.label}: {what} {report.status} {report.reason or ''}".rstrip())
+        if report.status == "failed":
+            artifact.manifest["verify"] = report.to_dict()
+            write_json(artifact.manifest_path, artifact.manifest)
+            report.raise_if_failed(plan.label + (" with its bundled config" if bundled else ""))
+        reports.append(report)
+    result = reports[0].to_dict()
+    result["bundled_config"] = {
+        k: reports[1].to_dict().get(k)
+        for k in ("status", "reason", "init_ms", "startup_duration_ms")
+    }
+    if report.status == "passed":
+        with contextlib.suppress(OSError):  # a read-only cache just does not remember
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            write_json(cached, result)
+    return result
