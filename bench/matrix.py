@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from ocelot_build.catalogue import PLATFORM  # noqa: E402
 from ocelot_build.config import load_distributions  # noqa: E402
 from ocelot_build.gobuildexpr import satisfied  # noqa: E402
+from ocelot_build.manifest import LayerManifest  # noqa: E402
 from ocelot_build.outputs import manifest_paths  # noqa: E402
 from ocelot_build.registry import PROJECT_REGISTRY, load_registry  # noqa: E402
 from ocelot_build.toolchain import find_go  # noqa: E402
@@ -158,9 +159,8 @@ def baseline_layer(
 
 def layer_hashes(out: Path) -> dict[str, str]:
     """``<file>.zip`` → sha256 for every layer a run wrote."""
-    import json
 
-    return {p.stem: json.loads(p.read_text())["zip"]["sha256"] for p in manifest_paths(out)}
+    return {p.stem: LayerManifest.read(p).zip.sha256 for p in manifest_paths(out)}
 
 
 def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figures]:

@@ -50,12 +50,13 @@ import pulumi_aws as aws
 import pulumi_command as command
 
 from ocelot_build.model import Architecture
+from ocelot_build.reconcile import COMMAND as RECONCILE
+from ocelot_build.reconcile import REVOKE, command_environment
 from ocelot_build.sharing import Sharing
 
 LICENSE_INFO = "Apache-2.0"  # the OpenTelemetry Collector's (and opentelemetry-lambda's) licence
 REQUEST_LIMIT = 69_905_067  # bytes; "Request must be smaller than 69905067 bytes" (Lambda)
 REQUEST_MARGIN = 64 * 1024  # the request's JSON around the zip: names, description, runtimes
-RECONCILE = "uv run --no-sync python -m ocelot_build.reconcile"
 
 
 def inline_request_bytes(zip_size: int) -> int:
@@ -184,13 +185,9 @@ class CollectorLayer(pulumi.ComponentResource):
             f"{name}-sharing",
             create=RECONCILE,
             update=RECONCILE,
-            delete=f"{RECONCILE} --revoke",
-            environment={
-                "OCELOT_LAYER_NAME": spec.layer_name,
-                "OCELOT_SHARING": spec.sharing.token,
-                "OCELOT_VERSION_ARN": self.arn,
-                "AWS_REGION": spec.region,
-            },
+            delete=REVOKE,
+            environment=command_environment(spec.layer_name, spec.sharing, spec.region, self.arn),
             add_previous_output_in_env=True,
+            logging=command.local.Logging.STDERR,  # the per-version lines, not the JSON record
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -55,7 +55,7 @@ def stack_output(
             "ssm_parameter": layer.spec.ssm_parameter,
             "layer_name": layer.spec.layer_name,
             "sha256": artifact.sha256,
-            "size": int(artifact.manifest["zip"]["size"]),
+            "size": artifact.manifest.zip.size,
             "collector_version": artifact.collector_version,
             "upstream_commit": artifact.upstream_commit,
         }

@@ -137,7 +137,6 @@ def _declare_region(
 
 def layer_spec(config: StackConfig, region: str, artifact: LayerArtifact) -> LayerSpec:
     """The pure part: every input of one layer version, from config and manifest."""
-    manifest = artifact.manifest
     return LayerSpec(
         region=region,
         distribution=artifact.distribution,
@@ -157,7 +156,7 @@ def layer_spec(config: StackConfig, region: str, artifact: LayerArtifact) -> Lay
         ),
         zip_path=artifact.zip_path,
         sha256=artifact.sha256,
-        size=int(manifest["zip"]["size"]),
+        size=artifact.manifest.zip.size,
         runtimes=config.runtimes,
         sharing=config.sharing,
         base_name=config.layer_name,

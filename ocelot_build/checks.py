@@ -6,6 +6,7 @@ remembered in the cache; a failure is recorded in the layer's manifest before it
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from typing import Any
 
@@ -21,25 +22,33 @@ from ocelot_build.types import LayerArtifact
 VERIFY_CACHE_FORMAT = 2
 
 
-def check_layer(ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Progress) -> None:
-    """Budgets always; the boot check when asked. Failures name the layer and the figures."""
+def check_layer(
+    ctx: Context, plan: LayerPlan, artifact: LayerArtifact, progress: Progress
+) -> LayerArtifact:
+    """Budgets always; the boot check when asked, its report written into the manifest (the
+    artifact returned carries it). Failures name the layer and the figures."""
     init_ms = None
     if ctx.request.verify:
         result = _boot_check(ctx, plan, artifact, progress)
-        artifact.manifest["verify"] = result
-        write_json(artifact.manifest_path, artifact.manifest)
+        artifact = _with_verify(artifact, result)
         # Under qemu init time measures the emulator, not the layer: no init budget there.
         if result["status"] == "passed" and not result.get("emulated"):
             init_ms = result.get("init_ms")
-    manifest = artifact.manifest
     violations = check_budgets(
         plan.distribution.budgets,
-        zip_size=manifest["zip"]["size"],
-        unzipped_size=manifest["unzipped_size"],
+        zip_size=artifact.manifest.zip.size,
+        unzipped_size=artifact.manifest.unzipped_size,
         init_ms=init_ms,
     )
     if violations:
         raise VerifyError(f"{plan.label}: over budget: {'; '.join(violations)}")
+    return artifact
+
+
+def _with_verify(artifact: LayerArtifact, report: dict[str, Any]) -> LayerArtifact:
+    manifest = artifact.manifest.with_verify(report)
+    manifest.write(artifact.manifest_path)
+    return dataclasses.replace(artifact, manifest=manifest)
 
 
 def _boot_check(
@@ -53,7 +62,7 @@ def _boot_check(
         {
             "zip": file_sha256(artifact.zip_path),  # the bytes booted, not the manifest's claim
             "arch": plan.architecture.value,
-            "components": artifact.manifest["components"],
+            "components": artifact.manifest.components,
             "format": VERIFY_CACHE_FORMAT,
             "sandbox": ctx.request.sandbox,  # a pass without isolation proves less
         }
@@ -69,14 +78,13 @@ def _boot_check(
             report = verify_layer(
                 artifact.zip_path,
                 architecture=plan.architecture,
-                components=artifact.manifest["components"],
+                components=artifact.manifest.components,
                 bundled_config=bundled,
                 sandbox=ctx.request.sandbox,
             )
         progress.say(f"{plan.label}: {what} {report.status} {report.reason or ''}".rstrip())
         if report.status == "failed":
-            artifact.manifest["verify"] = report.to_dict()
-            write_json(artifact.manifest_path, artifact.manifest)
+            _with_verify(artifact, report.to_dict())
             report.raise_if_failed(plan.label + (" with its bundled config" if bundled else ""))
         reports.append(report)
     result = reports[0].to_dict()

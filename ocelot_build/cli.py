@@ -182,14 +182,14 @@ def summary(artifacts: list[api.LayerArtifact]) -> str:
     rows = [("layer", "arch", "zip", "size", "unzipped", "sha256", "cache")]
     for a in artifacts:
         m = a.manifest
-        built = f"built in {m['build_seconds']:.0f}s" if m.get("build_seconds") else "built"
+        built = f"built in {m.build_seconds:.0f}s" if m.build_seconds else "built"
         rows.append(
             (
                 a.distribution,
                 a.architecture.value,
                 str(a.zip_path),
-                f"{m['zip']['size'] / MIB:.1f} MiB",
-                f"{m['unzipped_size'] / MIB:.1f} MiB",
+                f"{m.zip.size / MIB:.1f} MiB",
+                f"{m.unzipped_size / MIB:.1f} MiB",
                 a.sha256[:12],
                 "hit" if a.cache_hit else built,
             )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ocelot_build.errors import OcelotError, UsageError
+from ocelot_build.manifest import LayerManifest, ManifestError
 from ocelot_build.package import CONFIG_ENTRY
 
 KINDS = ("receiver", "processor", "exporter", "connector", "extension")
@@ -61,27 +62,29 @@ def load(path: Path) -> LayerFacts:
 
 
 def _from_manifest(path: Path, data: Any) -> LayerFacts:
-    needed = ("collector_version", "upstream", "components", "modules", "zip", "unzipped_size")
-    missing = [k for k in needed if not isinstance(data, dict) or k not in data]
-    if missing:
+    try:
+        manifest = LayerManifest.from_json(data)
+    except ManifestError as exc:
         raise UsageError(
-            f"{path}: not an ocelot layer manifest (missing {', '.join(missing)}); "
+            f"{path}: not an ocelot layer manifest ({exc}); "
             "give a <layer>-<distribution>-<arch>.json or a layer zip"
-        )
-    verify = data.get("verify") or {}
+        ) from None
+    verify = manifest.verify or {}
     measured = verify.get("status") == "passed" and not verify.get("emulated")
     return LayerFacts(
         label=path.name,
-        collector_version=data["collector_version"],
-        commit=data["upstream"]["commit"],
-        go_version=data.get("go_version", ""),
+        collector_version=manifest.collector_version,
+        commit=manifest.upstream.commit,
+        go_version=manifest.go_version,
         components=tuple(
-            sorted(f"{kind}/{name}" for kind, names in data["components"].items() for name in names)
+            sorted(
+                f"{kind}/{name}" for kind, names in manifest.components.items() for name in names
+            )
         ),
-        modules={m["path"]: _compiled(m["version"], m.get("replace")) for m in data["modules"]},
-        zip_size=data["zip"]["size"],
-        unzipped_size=data["unzipped_size"],
-        config_sha256=data.get("config_sha256", ""),
+        modules={m["path"]: _compiled(m["version"], m.get("replace")) for m in manifest.modules},
+        zip_size=manifest.zip.size,
+        unzipped_size=manifest.unzipped_size,
+        config_sha256=manifest.config_sha256,
         init_ms=verify.get("init_ms") if measured else None,
         peak_rss_kb=verify.get("peak_rss_kb") if measured else None,
     )

@@ -43,9 +43,10 @@ def run(
                 )
                 for plan in plans
             ]
-            for plan, artifact in zip(plans, artifacts, strict=True):
+            return [
                 check_layer(ctx, plan, artifact, progress)
-    return artifacts
+                for plan, artifact in zip(plans, artifacts, strict=True)
+            ]
 
 
 @contextlib.contextmanager

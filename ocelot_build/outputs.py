@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from ocelot_build.cache import LayerEntry
 from ocelot_build.errors import BuildError, UsageError
-from ocelot_build.files import atomic_copy, atomic_write_bytes, write_json
+from ocelot_build.files import atomic_copy, atomic_write_bytes
+from ocelot_build.manifest import LayerManifest, LayerZip, Upstream
 from ocelot_build.plan import LayerPlan
 from ocelot_build.sbom import SBOM_SUFFIX
 from ocelot_build.types import BuildRequest, LayerArtifact
 from ocelot_build.upstream import UpstreamSource
-
-MANIFEST_SCHEMA = 1
 
 
 def artifact_stem(layer_name: str, distribution: str, arch: str) -> str:
@@ -28,32 +26,29 @@ def manifest_paths(out_dir: Path) -> list[Path]:
 
 def compose_manifest(
     request: BuildRequest, plan: LayerPlan, source: UpstreamSource, entry: LayerEntry, zip_name: str
-) -> dict[str, Any]:
+) -> LayerManifest:
     """Cached build facts plus the request-specific names (which do not change the bytes)."""
     facts = entry.facts
-    return {
-        "schema": MANIFEST_SCHEMA,
-        "layer_name": request.layer_name,
-        "distribution": plan.distribution.name,
-        "description": plan.distribution.description,
-        "architecture": plan.architecture.value,
-        "lambda_architecture": plan.architecture.lambda_name,
-        "upstream": {"repo": source.repo, "ref": source.ref, "commit": facts["commit"]},
-        "collector_version": facts["collector_version"],
-        "go_version": facts["go_version"],
-        "build_tags": facts["build_tags"],
-        "go_replaces": dict(plan.overlay.go_replaces),
-        "components": facts["components"],
-        "component_ids": facts["component_ids"],
-        "modules": facts["modules"],
-        "config_sha256": facts["config_sha256"],
-        "go_env": facts.get("go_env"),
-        "zip": {"file": zip_name, **facts["zip"]},
-        "unzipped_size": facts["unzipped_size"],
-        "cache_key": facts["cache_key"],
-        "build_seconds": facts.get("build_seconds"),
-        "verify": None,
-    }
+    return LayerManifest(
+        layer_name=request.layer_name,
+        distribution=plan.distribution.name,
+        description=plan.distribution.description,
+        architecture=plan.architecture,
+        upstream=Upstream(source.repo, source.ref, facts["commit"]),
+        collector_version=facts["collector_version"],
+        go_version=facts["go_version"],
+        build_tags=tuple(facts["build_tags"]),
+        go_replaces=dict(plan.overlay.go_replaces),
+        components={k: tuple(v) for k, v in facts["components"].items()},
+        component_ids={k: tuple(v) for k, v in facts["component_ids"].items()},
+        modules=tuple(facts["modules"]),
+        config_sha256=facts["config_sha256"],
+        go_env=facts.get("go_env"),
+        zip=LayerZip(zip_name, facts["zip"]["sha256"], facts["zip"]["size"]),
+        unzipped_size=facts["unzipped_size"],
+        cache_key=facts["cache_key"],
+        build_seconds=facts.get("build_seconds"),
+    )
 
 
 def output_paths(request: BuildRequest, plan: LayerPlan) -> tuple[Path, Path]:
@@ -96,7 +91,7 @@ def write_artifact(
     try:
         request.output_dir.mkdir(parents=True, exist_ok=True)
         atomic_copy(entry.zip_path, zip_path)
-        write_json(manifest_path, manifest)
+        manifest.write(manifest_path)
         atomic_write_bytes(sbom_path, sbom)
     except OSError as exc:
         raise BuildError(

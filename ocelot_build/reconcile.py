@@ -11,8 +11,9 @@ only ever add: narrowing would leave old versions shared, and widening again wou
 statement id that is still there (ResourceConflictException). Instead, for each layer name
 this lists every version, reads each policy and adds or removes only ``ocelot-`` statements,
 so the result matches the mode whatever the history. Adds come before removals, so a grantee
-kept by both modes never loses access in between. Statements without the prefix are never
-touched.
+kept by both modes never loses access in between (an ``ocelot-`` id found holding another
+grant is removed just before it is re-added, since ids are unique per version). Statements
+without the prefix are never touched.
 
 The layer names a slot has ever published (a new collector version is a new name) are kept
 in the command's stdout, which Pulumi stores and hands back as ``PULUMI_COMMAND_STDOUT``:
@@ -31,6 +32,22 @@ from typing import Any
 
 from ocelot_build.errors import OcelotError, PublishError, UsageError
 from ocelot_build.sharing import ACTION, PREFIX, Sharing, Statement
+
+# The command line the Pulumi program's sharing step runs (no path: the command provider
+# runs it in the project directory, and a path would make every checkout move a diff).
+COMMAND = "uv run --no-sync python -m ocelot_build.reconcile"
+REVOKE = f"{COMMAND} --revoke"
+
+
+def command_environment(layer_name: str, sharing: Sharing, region: str, version_arn: Any) -> dict:
+    """The sharing step's environment: everything ``main`` reads, plus the current version's
+    ARN so that a new version re-runs the step (an update) even when the mode is unchanged."""
+    return {
+        "OCELOT_LAYER_NAME": layer_name,
+        "OCELOT_SHARING": sharing.token,
+        "OCELOT_VERSION_ARN": version_arn,
+        "AWS_REGION": region,
+    }
 
 
 @dataclass
@@ -100,6 +117,9 @@ def reconcile_version(
     if not apply:
         return change
     where = {"LayerName": layer_name, "VersionNumber": version}
+    changed = {s.sid for s in add} & set(remove)  # same id, other grant: must go first
+    for sid in sorted(changed):
+        client.remove_layer_version_permission(**where, StatementId=sid)
     for statement in add:
         extra = {"OrganizationId": statement.organization_id} if statement.organization_id else {}
         client.add_layer_version_permission(
@@ -110,7 +130,8 @@ def reconcile_version(
             **extra,
         )
     for sid in remove:
-        client.remove_layer_version_permission(**where, StatementId=sid)
+        if sid not in changed:
+            client.remove_layer_version_permission(**where, StatementId=sid)
     return change
 
 

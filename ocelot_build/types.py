@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from ocelot_build.manifest import LayerManifest
 from ocelot_build.model import Architecture
 
 DEFAULT_UPSTREAM_REPO = "open-telemetry/opentelemetry-lambda"
@@ -47,21 +47,21 @@ class LayerArtifact:
     architecture: Architecture
     zip_path: Path
     manifest_path: Path
-    manifest: dict[str, Any] = field(hash=False, compare=False)
+    manifest: LayerManifest = field(hash=False, compare=False)
     cache_hit: bool = False
     sbom_path: Path | None = None  # <layer>-<distribution>-<arch>.cdx.json beside the zip
 
     @property
     def sha256(self) -> str:
-        return str(self.manifest["zip"]["sha256"])
+        return self.manifest.zip.sha256
 
     @property
     def collector_version(self) -> str:
-        return str(self.manifest["collector_version"])
+        return self.manifest.collector_version
 
     @property
     def upstream_commit(self) -> str:
-        return str(self.manifest["upstream"]["commit"])
+        return self.manifest.upstream.commit
 
 
 ProgressCallback = Callable[[str], None]

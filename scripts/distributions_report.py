@@ -14,25 +14,24 @@ never written into it).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ocelot_build.api import BuildRequest, build_layers  # noqa: E402
 from ocelot_build.errors import OcelotError  # noqa: E402
+from ocelot_build.manifest import LayerManifest  # noqa: E402
 from ocelot_build.model import Architecture  # noqa: E402
 from ocelot_build.outputs import manifest_paths  # noqa: E402
 
 KIND_ORDER = ("receiver", "processor", "exporter", "connector", "extension")
 
 
-def collect(args: argparse.Namespace) -> list[dict[str, Any]]:
+def collect(args: argparse.Namespace) -> list[LayerManifest]:
     if args.manifests:
-        return [json.loads(p.read_text()) for p in manifest_paths(args.manifests)]
+        return [LayerManifest.read(p) for p in manifest_paths(args.manifests)]
     request = BuildRequest(
         distributions=("all",),
         architectures=tuple(Architecture),
@@ -45,19 +44,19 @@ def collect(args: argparse.Namespace) -> list[dict[str, Any]]:
     return [a.manifest for a in build_layers(request, print)]
 
 
-def components_cell(manifest: dict[str, Any]) -> str:
+def components_cell(manifest: LayerManifest) -> str:
     parts = []
     for kind in KIND_ORDER:
-        names = manifest["component_ids"].get(kind) or []
+        names = manifest.component_ids.get(kind) or ()
         if names:
             parts.append(f"{kind}s: {', '.join(names)}")
     return "<br>".join(parts)
 
 
-def render(manifests: list[dict[str, Any]], display_repo: str) -> str:
-    commits = {m["upstream"]["commit"] for m in manifests}
-    versions = {m["collector_version"] for m in manifests}
-    go_versions = {m["go_version"] for m in manifests}
+def render(manifests: list[LayerManifest], display_repo: str) -> str:
+    commits = {m.upstream.commit for m in manifests}
+    versions = {m.collector_version for m in manifests}
+    go_versions = {m.go_version for m in manifests}
     lines = [
         "# Distributions: components and sizes",
         "",
@@ -69,18 +68,14 @@ def render(manifests: list[dict[str, Any]], display_repo: str) -> str:
         "| distribution | arch | zip MB | unzipped MB | components |",
         "|---|---|---|---|---|",
     ]
-    for m in sorted(manifests, key=lambda m: (m["distribution"], m["architecture"])):
+    for m in sorted(manifests, key=lambda m: (m.distribution, m.architecture.value)):
         lines.append(
-            f"| {m['distribution']} | {m['architecture']} | "
-            f"{m['zip']['size'] / 1e6:.2f} | {m['unzipped_size'] / 1e6:.2f} | "
+            f"| {m.distribution} | {m.architecture.value} | "
+            f"{m.zip.size / 1e6:.2f} | {m.unzipped_size / 1e6:.2f} | "
             f"{components_cell(m)} |"
         )
     replaces = sorted(
-        {
-            f"`{old}` → `{new}`"
-            for m in manifests
-            for old, new in (m.get("go_replaces") or {}).items()
-        }
+        {f"`{old}` → `{new}`" for m in manifests for old, new in m.go_replaces.items()}
     )
     if replaces:
         lines += ["", "These builds replaced Go modules (distributions file `go-replaces`):", ""]

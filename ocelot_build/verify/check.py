@@ -99,8 +99,7 @@ def verify_layer(
     say = log or (lambda _line: None)
     if components is None:
         manifest = read_manifest(zip_path) if zip_path.is_file() else None
-        found = manifest.get("components") if manifest else None
-        components = found if isinstance(found, Mapping) else None
+        components = manifest.components if manifest else None
     plan = (
         CheckPlan(False, (), note="bundled config: lifecycle checked, no data round trip")
         if bundled_config

@@ -6,7 +6,6 @@ see the same figures; ``to_dict`` is the manifest's ``verify`` field.
 
 from __future__ import annotations
 
-import json
 import types
 import typing
 from dataclasses import asdict, dataclass, fields, replace
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ocelot_build.errors import UsageError, VerifyError
-from ocelot_build.files import write_json
+from ocelot_build.manifest import LayerManifest, ManifestError
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
@@ -167,20 +166,21 @@ def manifest_path_for(zip_path: Path) -> Path:
     return zip_path.with_suffix(".json")
 
 
-def read_manifest(zip_path: Path) -> dict[str, Any] | None:
-    """The manifest beside ``zip_path``, or None if there is none (or it is not an object)."""
+def read_manifest(zip_path: Path) -> LayerManifest | None:
+    """The manifest beside ``zip_path``, or None if there is none."""
     path = manifest_path_for(zip_path)
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"manifest {path} is not valid JSON ({exc})") from None
-    return data if isinstance(data, dict) else None
+        return LayerManifest.read(path)
+    except ManifestError as exc:
+        raise UsageError(f"manifest {path} is {exc}") from None
 
 
 def write_report_to_manifest(manifest: Path, report: VerifyReport) -> None:
-    """Set the manifest's ``verify`` field, atomically: a reader sees old or new, never half."""
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    data["verify"] = report.to_dict()
-    write_json(manifest, data)  # the engine's serializer: one manifest, one format
+    """Set the manifest's ``verify`` field through the manifest's one writer (atomic: a
+    reader sees old or new, never half)."""
+    found = read_manifest(manifest.with_suffix(".zip"))
+    if found is None:
+        raise UsageError(f"manifest {manifest} does not exist")
+    found.with_verify(report.to_dict()).write(manifest)

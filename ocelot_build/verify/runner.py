@@ -30,7 +30,6 @@ from ocelot_build.budgets import MIB
 from ocelot_build.model import Architecture
 from ocelot_build.verify.tailbuf import TailBuffer
 
-_QEMU = {Architecture.ARM64: "qemu-aarch64", Architecture.AMD64: "qemu-x86_64"}
 QEMU_HINT = "apt-get install qemu-user-static"
 MEMORY_MB_DEFAULT = 1024
 MEMORY_MB_RANGE = (128, 10_240)  # 10,240 MB is Lambda's ceiling
@@ -39,19 +38,12 @@ _RSS_POLL_S = 0.01
 
 def host_architecture() -> Architecture | None:
     """The machine's own architecture, if it is one we build for."""
-    machine = platform.machine().lower()
-    return {
-        "x86_64": Architecture.AMD64,
-        "amd64": Architecture.AMD64,
-        "aarch64": Architecture.ARM64,
-        "arm64": Architecture.ARM64,
-    }.get(machine)
+    return Architecture.lookup(platform.machine())
 
 
 def find_qemu(arch: Architecture) -> str | None:
     """Debian's ``qemu-user-static`` binary for ``arch`` on PATH (or the dynamic one)."""
-    name = _QEMU[arch]
-    return shutil.which(name + "-static") or shutil.which(name)
+    return shutil.which(arch.qemu + "-static") or shutil.which(arch.qemu)
 
 
 def launch_prefix(arch: Architecture) -> list[str] | None:

@@ -62,6 +62,16 @@ def test_statements_of_others_are_never_touched(moto):
     assert _all(client) == {1: ["partner-access"]}
 
 
+def test_an_ocelot_id_holding_another_grant_is_corrected(moto):
+    client = lambda_client()
+    publish(client, NAME, 1)
+    grant(client, NAME, 1, "ocelot-public", "555566667777")  # tampered: not what the id says
+    (change,) = reconcile_layer(client, NAME, Sharing.public())
+    assert (change.added, change.removed) == (["ocelot-public"], ["ocelot-public"])
+    current = reconcile.read_statements(client, NAME, 1)
+    assert list(current) == ["ocelot-public"] and current["ocelot-public"].principal == "*"
+
+
 def test_dry_run_reports_without_changing(moto):
     client = lambda_client()
     publish(client, NAME, 2)

@@ -3,6 +3,7 @@ writable by others; a read-only cache still serves hits."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -25,7 +26,7 @@ def _entry(cache: Path, key: str) -> Path:
 
 def test_a_flipped_byte_in_the_cache_is_evicted_and_rebuilt(request_for, ocelot_cache, capfd):
     first = build_one(request_for())
-    cached_zip = _entry(ocelot_cache, first.manifest["cache_key"]) / "layer.zip"
+    cached_zip = _entry(ocelot_cache, first.manifest.cache_key) / "layer.zip"
     data = bytearray(cached_zip.read_bytes())
     data[len(data) // 2] ^= 0xFF
     cached_zip.write_bytes(bytes(data))
@@ -48,7 +49,7 @@ def test_a_flipped_byte_in_the_cache_is_evicted_and_rebuilt(request_for, ocelot_
 )
 def test_a_broken_build_json_is_evicted_and_rebuilt(request_for, ocelot_cache, damage, capfd):
     first = build_one(request_for())
-    damage(_entry(ocelot_cache, first.manifest["cache_key"]) / "build.json")
+    damage(_entry(ocelot_cache, first.manifest.cache_key) / "build.json")
     again = build_one(request_for())
     assert not again.cache_hit and again.sha256 == first.sha256
     assert "evicting it and rebuilding" in capfd.readouterr().err
@@ -63,14 +64,17 @@ def test_the_verify_cache_is_keyed_by_the_bytes_on_disk(request_for, ocelot_cach
     from ocelot_build.progress import Progress
     from ocelot_build.resolve import resolve
 
-    artifact = build_one(request_for())
+    built = build_one(request_for())
     claimed = "0" * 64
-    artifact.manifest["zip"]["sha256"] = claimed
+    manifest = dataclasses.replace(
+        built.manifest, zip=dataclasses.replace(built.manifest.zip, sha256=claimed)
+    )
+    artifact = dataclasses.replace(built, manifest=manifest)
     key = digest(
         {
             "zip": claimed,
             "arch": "amd64",
-            "components": artifact.manifest["components"],
+            "components": artifact.manifest.components,
             "format": checks.VERIFY_CACHE_FORMAT,
         }
     )

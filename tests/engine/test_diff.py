@@ -47,7 +47,7 @@ def test_manifests_show_the_added_component_and_its_module(two_layers):
     assert "components removed (0): none" in result.stdout
     d = compare(load(a.manifest_path), load(b.manifest_path))
     assert d.components_added == ("processor/memorylimiter",)
-    added = {m["path"] for m in b.manifest["modules"]} - {m["path"] for m in a.manifest["modules"]}
+    added = {m["path"] for m in b.manifest.modules} - {m["path"] for m in a.manifest.modules}
     assert set(d.modules_added) == added and added
     assert not d.modules_removed and not d.modules_changed
 
@@ -61,15 +61,15 @@ def test_zips_give_the_same_answer_from_build_info(two_layers):
     facts = load(a.zip_path)
     assert facts.collector_version == a.collector_version
     assert facts.commit == ""  # -trimpath keeps -ldflags (and so main.GitHash) out
-    assert facts.zip_size == a.manifest["zip"]["size"]
+    assert facts.zip_size == a.manifest.zip.size
 
 
 def test_markdown_states_collector_and_size_deltas(two_layers):
     a, b = two_layers
     result = run_diff(a.manifest_path, b.manifest_path)
     assert result.returncode == 0, result.stderr
-    delta = (b.manifest["zip"]["size"] - a.manifest["zip"]["size"]) / MiB
-    assert f"| zip | {a.manifest['zip']['size'] / MiB:.2f} MiB |" in result.stdout
+    delta = (b.manifest.zip.size - a.manifest.zip.size) / MiB
+    assert f"| zip | {a.manifest.zip.size / MiB:.2f} MiB |" in result.stdout
     assert f"{delta:+.2f} MiB" in result.stdout
     assert f"| collector | {a.collector_version} | {b.collector_version} | same |" in result.stdout
     assert "| init | n/a | n/a | n/a (needs a boot check) |" in result.stdout

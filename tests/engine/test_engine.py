@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ocelot_build.api import build_layers
+from ocelot_build.manifest import Upstream
 from ocelot_build.model import Architecture, elf_machine
 
 from .conftest import build_one
@@ -41,15 +42,17 @@ def test_binary_is_elf_for_the_requested_architecture(request_for, tmp_path, arc
         binary = tmp_path / "collector"
         binary.write_bytes(zf.read("extensions/collector"))
     assert elf_machine(binary) == arch.elf_machine
-    assert artifact.manifest["lambda_architecture"] == arch.lambda_name
+    assert artifact.manifest.lambda_architecture == arch.lambda_name
 
 
 def test_linked_components_match_tags_and_the_binary_agrees(request_for, standin, tmp_path):
     artifact = build_one(request_for(distributions=("minimal-memlimit",)))
-    expected = {k: [] for k in ("connector", "exporter", "extension", "processor", "receiver")}
-    expected.update(exporter=["otlphttp"], processor=["batch", "memorylimiter"], receiver=["otlp"])
-    assert artifact.manifest["components"] == expected
-    assert artifact.manifest["component_ids"]["processor"] == ["batch", "memory_limiter"]
+    expected = {k: () for k in ("connector", "exporter", "extension", "processor", "receiver")}
+    expected.update(
+        exporter=("otlphttp",), processor=("batch", "memorylimiter"), receiver=("otlp",)
+    )
+    assert artifact.manifest.components == expected
+    assert artifact.manifest.component_ids["processor"] == ("batch", "memory_limiter")
     # The stand-in binary prints what really registered: the manifest must say the same.
     binary = tmp_path / "collector"
     with zipfile.ZipFile(artifact.zip_path) as zf:
@@ -59,15 +62,15 @@ def test_linked_components_match_tags_and_the_binary_agrees(request_for, standin
         subprocess.run([binary], capture_output=True, text=True, check=True).stdout
     )
     assert registered["processor"] == ["batch", "memory_limiter"]
-    modules = {m["path"] for m in artifact.manifest["modules"]}
+    modules = {m["path"] for m in artifact.manifest.modules}
     assert standin.module_paths["processor.memorylimiter"] in modules
     assert standin.module_paths["processor.decouple"] not in modules
 
 
 def test_default_distribution_builds_upstreams_default_set(request_for, standin):
     artifact = build_one(request_for(distributions=("default",)))
-    assert artifact.manifest["build_tags"] == []
-    assert artifact.manifest["components"] == standin.default_components
+    assert artifact.manifest.build_tags == ()
+    assert artifact.manifest.to_json()["components"] == standin.default_components
     config = zipfile.ZipFile(artifact.zip_path).read("collector-config/config.yaml")
     assert b"debug" in config  # upstream's own config.yaml, which default can load
 
@@ -75,17 +78,13 @@ def test_default_distribution_builds_upstreams_default_set(request_for, standin)
 def test_manifest_records_inputs_and_sizes(request_for, standin):
     artifact = build_one(request_for())
     m = artifact.manifest
-    assert m["upstream"] == {
-        "repo": str(standin.path),
-        "ref": "main",
-        "commit": standin.main_commit,
-    }
-    assert m["collector_version"] == standin.collector_version
-    assert m["go_version"].startswith("go1.")
-    assert m["zip"]["size"] == artifact.zip_path.stat().st_size
+    assert m.upstream == Upstream(str(standin.path), "main", standin.main_commit)
+    assert m.collector_version == standin.collector_version
+    assert m.go_version.startswith("go1.")
+    assert m.zip.size == artifact.zip_path.stat().st_size
     with zipfile.ZipFile(artifact.zip_path) as zf:
-        assert m["unzipped_size"] == sum(i.file_size for i in zf.infolist())
-    assert json.loads(artifact.manifest_path.read_text()) == m
+        assert m.unzipped_size == sum(i.file_size for i in zf.infolist())
+    assert json.loads(artifact.manifest_path.read_text()) == m.to_json()
 
 
 def test_two_clean_builds_are_byte_identical(request_for, tmp_path, monkeypatch):
@@ -101,7 +100,7 @@ def test_second_build_is_a_cache_hit_with_the_same_bytes(request_for, tmp_path):
     second = build_one(request_for(output_dir=tmp_path / "b"))
     assert (first.cache_hit, second.cache_hit) == (False, True)
     assert first.zip_path.read_bytes() == second.zip_path.read_bytes()
-    assert second.manifest["cache_key"] == first.manifest["cache_key"]
+    assert second.manifest.cache_key == first.manifest.cache_key
 
 
 def test_no_cache_neither_reads_nor_writes_the_cache(request_for, ocelot_cache):
@@ -111,15 +110,15 @@ def test_no_cache_neither_reads_nor_writes_the_cache(request_for, ocelot_cache):
 
 def test_cache_key_follows_every_byte_changing_input(request_for, standin):
     keys = {
-        "base": build_one(request_for()).manifest["cache_key"],
-        "arch": build_one(request_for(architectures=(Architecture.ARM64,))).manifest["cache_key"],
-        "tags": build_one(request_for(distributions=("minimal-memlimit",))).manifest["cache_key"],
-        "commit": build_one(request_for(upstream_ref=standin.tag_name)).manifest["cache_key"],
+        "base": build_one(request_for()).manifest.cache_key,
+        "arch": build_one(request_for(architectures=(Architecture.ARM64,))).manifest.cache_key,
+        "tags": build_one(request_for(distributions=("minimal-memlimit",))).manifest.cache_key,
+        "commit": build_one(request_for(upstream_ref=standin.tag_name)).manifest.cache_key,
     }
     assert len(set(keys.values())) == len(keys)
     # ...and not the layer name or how the ref is spelt.
     renamed = build_one(request_for(layer_name="other", upstream_ref=standin.main_commit))
-    assert renamed.cache_hit and renamed.manifest["cache_key"] == keys["base"]
+    assert renamed.cache_hit and renamed.manifest.cache_key == keys["base"]
     assert renamed.zip_path.name == "other-minimal-amd64.zip"
 
 
@@ -183,7 +182,7 @@ def test_environment_go_override_is_used(request_for, monkeypatch):
     from standin import go_binary
 
     monkeypatch.setenv("OCELOT_GO", str(go_binary()))
-    assert build_one(request_for()).manifest["go_version"].startswith("go1.")
+    assert build_one(request_for()).manifest.go_version.startswith("go1.")
     monkeypatch.setenv("OCELOT_GO", os.devnull + "-missing")
     from ocelot_build.errors import UsageError
 
@@ -229,7 +228,7 @@ def test_a_passed_boot_check_is_reused_for_the_same_bytes(request_for, ocelot_ca
         {
             "zip": artifact.sha256,
             "arch": "amd64",
-            "components": artifact.manifest["components"],
+            "components": artifact.manifest.components,
             "format": checks.VERIFY_CACHE_FORMAT,
             "sandbox": True,
         }
@@ -239,7 +238,7 @@ def test_a_passed_boot_check_is_reused_for_the_same_bytes(request_for, ocelot_ca
         json.dumps({"status": "passed", "init_ms": 40.0, "emulated": False})
     )
     verified = build_one(request_for(verify=True))
-    assert verified.manifest["verify"] == {
+    assert verified.manifest.verify == {
         "status": "passed",
         "init_ms": 40.0,
         "emulated": False,

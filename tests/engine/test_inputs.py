@@ -31,8 +31,8 @@ def test_go_environment_does_not_reach_the_binary(request_for, tmp_path, monkeyp
     monkeypatch.setenv("OCELOT_CACHE_DIR", str(tmp_path / "other"))
     dirty = build_one(request_for(output_dir=tmp_path / "b", use_cache=False))
     assert dirty.sha256 == clean.sha256
-    assert dirty.manifest["go_env"]["GOFLAGS"] == "-modcacherw"
-    assert dirty.manifest["go_env"]["GOARCH"] == "amd64"
+    assert dirty.manifest.go_env["GOFLAGS"] == "-modcacherw"
+    assert dirty.manifest.go_env["GOARCH"] == "amd64"
 
 
 def _module(root: Path) -> Path:

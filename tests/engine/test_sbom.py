@@ -103,7 +103,7 @@ def test_every_build_writes_a_valid_sbom_beside_the_zip(request_for, standin):
     validate(sbom)
     doc = json.loads(sbom)
     listed = {c["name"] for c in doc["components"]}
-    linked = {m["path"] for m in artifact.manifest["modules"] if " " not in m.get("replace", "")}
+    linked = {m["path"] for m in artifact.manifest.modules if " " not in m.get("replace", "")}
     assert linked <= listed and "stdlib" in listed
     root = props(doc["metadata"]["component"])
     assert root["ocelot:layer:zip:sha256"] == [artifact.sha256]

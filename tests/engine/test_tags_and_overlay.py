@@ -83,16 +83,16 @@ def test_overlay_module_is_required_at_the_collector_version_unless_pinned(
     registry = _registry(tmp_path, module)
     _add_dist(dists_file, "extra", base="minimal", **{"build-tags": ["exporter.extra"]})
     artifact = build_one(request_for(distributions=("extra",), registry_path=registry))
-    versions = {m["path"]: m["version"] for m in artifact.manifest["modules"]}
+    versions = {m["path"]: m["version"] for m in artifact.manifest.modules}
     assert versions[with_proxy.module] == (pin or "v0.158.0")
-    assert "extra" in artifact.manifest["components"]["exporter"]
-    assert "extra" in artifact.manifest["component_ids"]["exporter"]
+    assert "extra" in artifact.manifest.components["exporter"]
+    assert "extra" in artifact.manifest.component_ids["exporter"]
 
 
 def test_unselected_overlay_components_stay_out(request_for, tmp_path, with_proxy):
     registry = _registry(tmp_path, {"path": with_proxy.module})
     artifact = build_one(request_for(registry_path=registry))
-    assert with_proxy.module not in {m["path"] for m in artifact.manifest["modules"]}
+    assert with_proxy.module not in {m["path"] for m in artifact.manifest.modules}
 
 
 @pytest.mark.parametrize("written_for", ["v0.158.0", "v0.160.0"])
@@ -115,9 +115,9 @@ def test_local_overlay_module_is_wired_with_a_replace(
     registry = _registry(tmp_path, {"path": with_proxy.module, "local": "extraexporter"})
     _add_dist(dists_file, "extra", base="minimal", **{"build-tags": ["exporter.extra"]})
     artifact = build_one(request_for(distributions=("extra",), registry_path=registry))
-    row = next(m for m in artifact.manifest["modules"] if m["path"] == with_proxy.module)
+    row = next(m for m in artifact.manifest.modules if m["path"] == with_proxy.module)
     assert row["replace"].startswith("./ocelot-modules/extraexporter")
-    versions = {m["path"]: m["version"] for m in artifact.manifest["modules"]}
+    versions = {m["path"]: m["version"] for m in artifact.manifest.modules}
     assert versions["go.opentelemetry.io/collector/component"] == "v1.64.0"  # upstream's
 
 

@@ -75,7 +75,7 @@ def test_a_new_upstream_component_tag_needs_no_code_change(fresh_standin, reques
         build_one(request)
     add_component(fresh_standin, "exporter", "zipkin")
     artifact = build_one(request)
-    assert "zipkin" in artifact.manifest["components"]["exporter"]
+    assert "zipkin" in artifact.manifest.components["exporter"]
 
 
 def test_tags_are_validated_at_the_requested_commit(request_for, standin, dists_file):
@@ -89,9 +89,9 @@ def test_tags_are_validated_at_the_requested_commit(request_for, standin, dists_
         "build-tags": ["processor.coldstart"],
     }
     dists_file.write_text(yaml.safe_dump(data))
-    assert build_one(request_for(distributions=("cold",))).manifest["components"]["processor"] == [
+    assert build_one(request_for(distributions=("cold",))).manifest.components["processor"] == (
         "batch",
         "coldstart",
-    ]
+    )
     with pytest.raises(UsageError, match=r"unknown build tag 'processor\.coldstart'"):
         build_one(request_for(distributions=("cold",), upstream_ref=standin.tag_name))

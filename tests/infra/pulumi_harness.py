@@ -29,6 +29,7 @@ from infra.stack_config import parse_stack_config
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.config import load_distributions
 from ocelot_build.errors import VerifyError
+from ocelot_build.manifest import LayerManifest, LayerZip, Upstream
 from ocelot_build.model import Architecture
 
 ACCOUNT = "123456789012"
@@ -201,7 +202,7 @@ class FakeBuilder:
         )
         manifest = manifest_for(request, name, arch, commit, tags, zip_path, self.collector_version)
         manifest_path = zip_path.with_suffix(".json")
-        manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+        manifest.write(manifest_path)
         return LayerArtifact(name, arch, zip_path, manifest_path, manifest, cache_hit=False)
 
 
@@ -216,40 +217,34 @@ def write_zip(path: Path, files: Mapping[str, bytes]) -> None:
             zf.writestr(info, files[name])
 
 
-def manifest_for(request, name, arch, commit, tags, zip_path: Path, version: str) -> dict:
-    """A manifest in docs/architecture.md's schema 1."""
+def manifest_for(request, name, arch, commit, tags, zip_path: Path, version: str) -> LayerManifest:
+    """A manifest of the engine's type, with what a fake build can honestly say."""
     data = zip_path.read_bytes()
-    components = {"connector": [], "exporter": [], "extension": [], "processor": [], "receiver": []}
+    components: dict[str, list[str]] = {
+        k: [] for k in ("connector", "exporter", "extension", "processor", "receiver")
+    }
     for tag in tags:
         kind, _, comp = tag.removeprefix("lambdacomponents.").partition(".")
         if kind in components and comp and comp != "all":
             components[kind].append(comp)
-    return {
-        "schema": 1,
-        "layer_name": request.layer_name,
-        "distribution": name,
-        "architecture": arch.value,
-        "lambda_architecture": arch.lambda_name,
-        "upstream": {
-            "repo": request.upstream_repo,
-            "ref": request.upstream_ref,
-            "commit": commit,
-        },
-        "collector_version": version,
-        "go_version": "go1.26.6",
-        "build_tags": list(tags),
-        "components": {k: sorted(v) for k, v in components.items()},
-        "modules": [],
-        "config_sha256": hashlib.sha256(b"receivers: {}\n").hexdigest(),
-        "zip": {
-            "file": zip_path.name,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "size": len(data),
-        },
-        "unzipped_size": len(data),
-        "cache_key": hashlib.sha256(zip_path.name.encode() + commit.encode()).hexdigest(),
-        "verify": None,
-    }
+    return LayerManifest(
+        layer_name=request.layer_name,
+        distribution=name,
+        description="",
+        architecture=arch,
+        upstream=Upstream(request.upstream_repo, request.upstream_ref, commit),
+        collector_version=version,
+        go_version="go1.26.6",
+        build_tags=tuple(tags),
+        go_replaces={},
+        components={k: tuple(sorted(v)) for k, v in components.items()},
+        component_ids={},
+        modules=(),
+        config_sha256=hashlib.sha256(b"receivers: {}\n").hexdigest(),
+        zip=LayerZip(zip_path.name, hashlib.sha256(data).hexdigest(), len(data)),
+        unzipped_size=len(data),
+        cache_key=hashlib.sha256(zip_path.name.encode() + commit.encode()).hexdigest(),
+    )
 
 
 @dataclass

@@ -133,6 +133,7 @@ def test_every_slot_has_one_sharing_command_whatever_the_mode(tmp_path, base_con
     assert env["AWS_REGION"] == "eu-west-1"
     assert inputs["create"] == inputs["update"] == RECONCILE
     assert inputs["delete"] == f"{RECONCILE} --revoke"
+    assert inputs["addPreviousOutputInEnv"] is True and inputs["logging"] == "stderr"
     assert "/" not in inputs["create"]  # no checkout path in the state
     assert run.output["eu-west-1"]["tracing"]["arm64"]["sharing"] == token
 

@@ -7,6 +7,7 @@ is a separate binary, chosen at link time with ``-X main.mode=...``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -18,9 +19,12 @@ from pathlib import Path
 import pytest
 from standin.goenv import go_binary, go_environ
 
+from ocelot_build.manifest import example
+from ocelot_build.model import Architecture
+
 FAKEEXT_SRC = Path(__file__).parent.parent / "fixtures" / "fakeext"
 HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
-OTHER_ARCH = "arm64" if HOST_ARCH == "amd64" else "amd64"
+OTHER_ARCH = next(a.value for a in Architecture if a.value != HOST_ARCH)
 ALL_COMPONENTS = {
     "connector": [],
     "exporter": ["otlphttp"],
@@ -105,8 +109,12 @@ def make_layer(tmp_path: Path, build_fakeext: BuildFake) -> MakeLayer:
             tmp_path / f"{name}.zip", build_fakeext(fake_mode, arch), mode=file_mode
         )
         if manifest is not None:
-            data = {"schema": 1, "distribution": "test", "components": manifest, "verify": None}
-            zip_path.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n")
+            fake = dataclasses.replace(
+                example(),
+                distribution="test",
+                components={k: tuple(v) for k, v in manifest.items()},
+            )
+            fake.write(zip_path.with_suffix(".json"))
         return zip_path
 
     return make
@@ -136,7 +144,7 @@ def still_running(pid: int) -> bool:
 
 
 def qemu_available(arch: str) -> bool:
-    name = {"arm64": "qemu-aarch64", "amd64": "qemu-x86_64"}[arch]
+    name = Architecture(arch).qemu
     return any(
         os.access(Path(d) / n, os.X_OK)
         for d in os.environ.get("PATH", "").split(os.pathsep)

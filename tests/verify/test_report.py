@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ocelot_build.errors import UsageError, VerifyError
+from ocelot_build.manifest import example
 from ocelot_build.verify import collectorlog
 from ocelot_build.verify.report import VerifyReport, read_manifest, write_report_to_manifest
 
@@ -113,11 +114,12 @@ def test_summary_shows_error_type_and_log_lines_for_failures() -> None:
 def test_manifest_verify_field_is_written_atomically(tmp_path: Path) -> None:
     zip_path = tmp_path / "ocel-minimal-amd64.zip"
     manifest = zip_path.with_suffix(".json")
-    manifest.write_text(json.dumps({"schema": 1, "components": {}, "verify": None}))
+    example().write(manifest)
     write_report_to_manifest(manifest, _failed())
     data = read_manifest(zip_path)
-    assert data is not None and data["schema"] == 1
-    assert data["verify"]["error_type"] == "failed to start the collector: boom"
+    assert data is not None and data.with_verify({}) == example().with_verify({})
+    assert data.verify is not None
+    assert data.verify["error_type"] == "failed to start the collector: boom"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ocel-minimal-amd64.json"]
 
 
@@ -125,6 +127,9 @@ def test_unreadable_manifest_is_a_usage_error(tmp_path: Path) -> None:
     zip_path = tmp_path / "l.zip"
     zip_path.with_suffix(".json").write_text("{not json")
     with pytest.raises(UsageError, match="is not valid JSON"):
+        read_manifest(zip_path)
+    zip_path.with_suffix(".json").write_text('{"schema": 1}')
+    with pytest.raises(UsageError, match="is missing collector_version, upstream"):
         read_manifest(zip_path)
     assert read_manifest(tmp_path / "other.zip") is None
 
