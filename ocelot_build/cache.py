@@ -183,6 +183,11 @@ class Cache:
         self._evict(entry)
         return None
 
+    def has(self, key: str) -> bool:
+        """Whether ``get`` would serve ``key``, without evicting anything (dry runs)."""
+        entry = self._layer_dir(key)
+        return entry.exists() and _read_sound(entry, key)[0] is not None
+
     def _evict(self, entry: Path) -> None:
         """Move the entry aside (atomic), then delete it; a read-only cache keeps it."""
         doomed = entry.parent / f"tmp-evict-{entry.name}-{os.getpid()}"

@@ -13,11 +13,11 @@ from pathlib import Path
 from ocelot_build.builder import build_missing, ensure_sbom
 from ocelot_build.cache import Cache, LayerEntry
 from ocelot_build.checks import check_layer
-from ocelot_build.outputs import check_output_dir, write_artifact
+from ocelot_build.outputs import check_output_dir, output_paths, write_artifact
 from ocelot_build.plan import LayerPlan, plan_layers
 from ocelot_build.progress import Progress
 from ocelot_build.resolve import Context, resolve
-from ocelot_build.types import BuildRequest, LayerArtifact
+from ocelot_build.types import BuildRequest, LayerArtifact, PlannedLayer
 
 
 def run(
@@ -47,6 +47,27 @@ def run(
                 check_layer(ctx, plan, artifact, progress)
                 for plan, artifact in zip(plans, artifacts, strict=True)
             ]
+
+
+def dry_run(
+    request: BuildRequest, callback: Callable[[str], None] | None = None
+) -> list[PlannedLayer]:
+    """The same resolve → plan as ``run``, then stop: which layers the cache has."""
+    progress = Progress(verbose=request.verbose, callback=callback)
+    with _no_shared_writes():
+        ctx, chosen = resolve(request, progress)
+        plans = plan_layers(ctx, chosen)
+        check_output_dir(request, plans)
+    return [
+        PlannedLayer(
+            plan.distribution.name,
+            plan.architecture,
+            plan.key,
+            request.use_cache and ctx.cache.has(plan.key),
+            output_paths(request, plan)[0],
+        )
+        for plan in plans
+    ]
 
 
 @contextlib.contextmanager
