@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "ocelot_build"
+PACKAGE = Path(__file__).resolve().parents[2] / "ocelot_build"
 
 
 def _module_names() -> dict[str, Path]:

@@ -1,4 +1,5 @@
-"""The benchmark script runs from the README on the stand-in and prints its table."""
+"""A smoke run of the benchmark script on the stand-in: one layer, no baseline. The real
+figures come from running it by hand (docs/benchmarks.md), never from a timed test."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_bench_prints_all_three_scenarios_with_figures(tmp_path):
+def test_bench_smoke_run_prints_its_table(tmp_path):
     out = tmp_path / "bench.md"
     result = subprocess.run(
         [
@@ -20,6 +21,7 @@ def test_bench_prints_all_three_scenarios_with_figures(tmp_path):
             "minimal",
             "-a",
             "amd64",
+            "--skip-baseline",
             "--markdown",
             str(out),
         ],
@@ -30,11 +32,9 @@ def test_bench_prints_all_three_scenarios_with_figures(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| (")]
-    assert [r.split("|")[1].strip()[:3] for r in rows] == ["(a)", "(b)", "(c)"]
+    assert [r.split("|")[1].strip()[:3] for r in rows] == ["(a)", "(b)"]
     for row in rows:
         wall = float(row.split("|")[3])
         assert wall > 0
-    baseline_ratio = rows[2].split("|")[7].strip()
-    assert baseline_ratio == "1.00"
     assert re.search(r"Go go1\.\d+", result.stdout)
     assert out.read_text() in result.stdout + "\n"
