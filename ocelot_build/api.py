@@ -6,6 +6,9 @@ need one import.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from ocelot_build.config import Distribution
 from ocelot_build.engine import dry_run, run
 from ocelot_build.types import (
     DEFAULT_LAYER_NAME,
@@ -31,11 +34,17 @@ __all__ = [
 
 
 def build_layers(
-    request: BuildRequest, progress: ProgressCallback | None = None
+    request: BuildRequest,
+    progress: ProgressCallback | None = None,
+    *,
+    distributions: Sequence[Distribution] | None = None,
 ) -> list[LayerArtifact]:
     """Build (or take from the cache) every distribution and architecture in ``request``,
-    all from one upstream commit, and write zips plus manifests to ``request.output_dir``."""
-    return run(request, progress)
+    all from one upstream commit, and write zips plus manifests to ``request.output_dir``.
+
+    ``distributions`` (resolved ones, e.g. the costs tool's ``minimal + X``) replaces the
+    names in ``request`` once those are checked; they are validated like any other."""
+    return run(request, progress, distributions)
 
 
 def plan_build(

@@ -20,7 +20,7 @@ Entries appear by an atomic directory rename, so an interrupted build leaves at 
 concurrent build of the same layer wait and then take the first one's result.
 
 A hit is served only after the zip's sha256 is recomputed and matches the entry's record
-(about 0.1 s per 50 MB, measured in docs/benchmarks.md): a flipped byte or an unreadable
+(about 1.2 ms per MiB, 11-25 ms per real layer: docs/benchmarks.md): a flipped byte or an unreadable
 ``build.json`` evicts the entry with a warning and the layer is rebuilt.
 """
 
@@ -34,21 +34,19 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ocelot_build.errors import UsageError
-from ocelot_build.files import atomic_write_bytes, write_json
+from ocelot_build.files import atomic_write_bytes, sweep_stale, write_json
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by ocelot.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
-STALE_TMP_SECONDS = 24 * 3600
 SBOM_FILE = "sbom.cdx.json"
 # What compose_manifest reads from an entry's build.json; an entry without them is evicted.
 REQUIRED_FACTS = (
@@ -102,6 +100,7 @@ class LayerEntry:
     key: str
     zip_path: Path
     facts: dict[str, Any]
+    built_here: bool = False  # False: served from the cache (or built by another process)
 
     @property
     def sbom_path(self) -> Path:
@@ -141,10 +140,11 @@ class Cache:
         return os.access(self.layers_root if self.layers_root.exists() else self.root, os.W_OK)
 
     @contextlib.contextmanager
-    def lock(self, name: str) -> Iterator[None]:
+    def lock(self, name: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """An exclusive inter-process lock, released when the block exits (or we die).
 
-        A read-only cache needs none: nobody can write to it.
+        ``on_wait`` is called once if another process holds it (so a user knows why nothing
+        moves). A read-only cache needs none: nobody can write to it.
         """
         self.ensure()
         try:
@@ -155,7 +155,12 @@ class Cache:
             yield
             return
         with handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
             finally:
@@ -230,7 +235,6 @@ class Cache:
         wins."""
         final = self._layer_dir(key)
         final.parent.mkdir(parents=True, exist_ok=True)
-        self._sweep(final.parent)
         staging = Path(tempfile.mkdtemp(prefix="tmp-", dir=final.parent))
         try:
             shutil.copyfile(zip_path, staging / "layer.zip")
@@ -247,7 +251,7 @@ class Cache:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return LayerEntry(key, final / "layer.zip", facts)
+        return LayerEntry(key, final / "layer.zip", facts, built_here=True)
 
     @staticmethod
     def add_sbom(entry: LayerEntry, sbom: bytes) -> bool:
@@ -259,14 +263,15 @@ class Cache:
             return False
         return True
 
-    @staticmethod
-    def _sweep(parent: Path) -> None:
-        """Remove staging directories left by builds that were killed long ago."""
-        now = time.time()
-        for stale in parent.glob("tmp-*"):
-            with contextlib.suppress(OSError):
-                if now - stale.stat().st_mtime > STALE_TMP_SECONDS:
-                    shutil.rmtree(stale, ignore_errors=True)
+    def sweep(self) -> None:
+        """Remove staging directories (entries, extracted trees, clones) that runs killed
+        long ago left behind; everything under these names in the cache is ours."""
+        for parent, pattern in (
+            (self.root, "tmp-*"),
+            (self.root / "repos", "clone-*"),
+            (self.layers_root, "*/tmp-*"),
+        ):
+            sweep_stale(parent, pattern, name=None)
 
 
 def _read_sound(entry: Path, key: str) -> tuple[dict[str, Any] | None, str]:

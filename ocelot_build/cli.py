@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -189,22 +190,36 @@ def request_from(
 
 
 def summary(artifacts: list[api.LayerArtifact]) -> str:
-    rows: list[tuple[str, ...]] = [("layer", "arch", "zip", "size", "unzipped", "sha256", "cache")]
+    """The table printed after a build; with ``--verify`` it shows each boot check and its
+    init time, and a skipped check is spelled out below the table (shown without -v)."""
+    checked = any(a.manifest.verify for a in artifacts)
+    head = ("layer", "arch", "zip", "size", "unzipped", "sha256", "cache")
+    rows = [head + (("check", "init") if checked else ())]
+    notes = []
     for a in artifacts:
         m = a.manifest
         built = f"built in {m.build_seconds:.0f}s" if m.build_seconds else "built"
-        rows.append(
-            (
-                a.distribution,
-                a.architecture.value,
-                str(a.zip_path),
-                f"{m.zip.size / MIB:.1f} MiB",
-                f"{m.unzipped_size / MIB:.1f} MiB",
-                a.sha256[:12],
-                "hit" if a.cache_hit else built,
-            )
+        row: tuple[str, ...] = (
+            a.distribution,
+            a.architecture.value,
+            str(a.zip_path),
+            f"{m.zip.size / MIB:.1f} MiB",
+            f"{m.unzipped_size / MIB:.1f} MiB",
+            a.sha256[:12],
+            "hit" if a.cache_hit else built,
         )
-    return _columns(rows)
+        if checked:
+            verify = m.verify or {}
+            row += _check_cells(verify)
+            if verify.get("status") == "skipped":
+                notes.append(
+                    f"boot check skipped for {a.distribution}/{a.architecture.value}: "
+                    f"{verify.get('reason')}"
+                )
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines + notes)
 
 
 def plan_table(planned: list[api.PlannedLayer]) -> str:
@@ -222,18 +237,19 @@ def plan_table(planned: list[api.PlannedLayer]) -> str:
     ]
     misses = [p for p in planned if not p.cache_hit]
     dists = len({p.distribution for p in misses})
-    return (
-        _columns(rows)
-        + f"\nwould build {len(misses)} of {len(planned)} layers ({dists} distributions); "
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines) + (
+        f"\nwould build {len(misses)} of {len(planned)} layers ({dists} distributions); "
         "dry run: nothing built or written"
     )
 
 
-def _columns(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
-    )
+def _check_cells(verify: Mapping[str, object]) -> tuple[str, str]:
+    """The check and init columns: status (qemu when emulated), init ms when measured."""
+    status = str(verify.get("status", "-")) + (" (qemu)" if verify.get("emulated") else "")
+    init = verify.get("init_ms")
+    return status, f"{init:.0f} ms" if isinstance(init, int | float) else "-"
 
 
 def run(argv: list[str]) -> int:
