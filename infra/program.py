@@ -121,6 +121,7 @@ def _request(
         output_dir=root / "build" / "pulumi" / pulumi.get_stack(),
         use_cache=True,
         verify=config.verify,  # the engine's boot check, budgets included, as in the CLI
+        sandbox=config.verify_sandbox,
     )
 
 

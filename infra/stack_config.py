@@ -38,7 +38,7 @@ MAX_RUNTIMES = 15  # Lambda's CompatibleRuntimes limit
 KEYS = (
     "distributions", "architectures", "layerName", "upstreamRepo", "upstreamRef", "runtimes",
     "public", "organizationId", "accounts", "regions", "configFile", "componentsFile", "verify",
-    "s3Buckets",
+    "verifySandbox", "s3Buckets",
 )  # fmt: skip
 
 
@@ -60,6 +60,7 @@ class StackConfig:
     config_file: Path | None = None  # None: the project's config/distributions.yaml
     components_file: Path | None = None  # None: the project's config/components.yaml
     verify: bool = True
+    verify_sandbox: bool = True  # ocelot:verifySandbox false = the CLI's --no-sandbox
     s3_buckets: tuple[tuple[str, str], ...] = field(default=())  # (region, bucket), sorted
     # the (distribution, architecture) layers; () means distributions x architectures
     layer_set: tuple[tuple[str, Architecture], ...] = field(default=())
@@ -153,6 +154,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "config_file": _file(reader, "configFile", root),
         "components_file": _file(reader, "componentsFile", root),
         "verify": reader.flag("verify", True),
+        "verify_sandbox": reader.flag("verifySandbox", True),
         "s3_buckets": _s3_buckets(reader, regions),
     }
     values["distributions"] = _check_distributions(reader, values)

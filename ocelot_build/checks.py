@@ -64,6 +64,7 @@ def _boot_check(
             "arch": plan.architecture.value,
             "components": artifact.manifest.components,
             "format": VERIFY_CACHE_FORMAT,
+            "sandbox": ctx.request.sandbox,  # a pass without isolation proves less
         }
     )
     cached = ctx.cache.root / "verify" / f"{key}.json"
@@ -79,6 +80,7 @@ def _boot_check(
                 architecture=plan.architecture,
                 components=artifact.manifest.components,
                 bundled_config=bundled,
+                sandbox=ctx.request.sandbox,
             )
         progress.say(f"{plan.label}: {what} {report.status} {report.reason or ''}".rstrip())
         if report.status == "failed":

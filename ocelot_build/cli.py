@@ -94,6 +94,11 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="boot each layer against a local Lambda Extensions API before output",
     )
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="boot check without isolation: the layer can read your files and environment",
+    )
     p.add_argument("--keep-temp", action="store_true", help="keep and print the work trees")
     p.add_argument(
         "-j",
@@ -156,6 +161,7 @@ def parse_request(argv: list[str]) -> tuple[api.BuildRequest, publish.PublishReq
         keep_temp=args.keep_temp,
         verbose=args.verbose,
         verify=args.verify,
+        sandbox=not args.no_sandbox,
         jobs=args.jobs,
     )
     if args.skip_publish:

@@ -34,6 +34,7 @@ class BuildRequest:
     keep_temp: bool = False
     verbose: bool = False
     verify: bool = False
+    sandbox: bool = True  # boot check inside bwrap; False only by explicit --no-sandbox
     jobs: int | None = None  # parallel Go builds; None: decided by the engine
 
 

@@ -1,21 +1,27 @@
 """``python -m ocelot_build.verify LAYER.zip``: boot one layer and say whether it works.
 
 Exit 0 passed (or skipped: an architecture this machine cannot run), 1 failed (with the
-collector's own last log lines and the error type it reported), 2 bad input. A manifest
-beside the zip (same stem, ``.json``) gets the report in its ``verify`` field.
+collector's own last log lines and the error type it reported), 2 bad input, 130/143
+interrupted (SIGINT/SIGTERM: the collector and everything it started are killed and the
+temp dir removed first). A manifest beside the zip (same stem, ``.json``) gets the report
+in its ``verify`` field.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from ocelot_build.errors import OcelotError
 from ocelot_build.verify.check import verify_layer
 from ocelot_build.verify.report import FAILED, manifest_path_for, write_report_to_manifest
+from ocelot_build.verify.runner import MEMORY_MB_DEFAULT, MEMORY_MB_RANGE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +38,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="limit for each step, in seconds (default 30)",
     )
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=None,
+        metavar="S",
+        help="limit for the whole check, in seconds (default 4 times --timeout)",
+    )
+    p.add_argument(
+        "--memory-mb",
+        type=int,
+        default=MEMORY_MB_DEFAULT,
+        metavar="MB",
+        help=f"memory cap for the collector, {MEMORY_MB_RANGE[0]} to {MEMORY_MB_RANGE[1]} "
+        f"(default {MEMORY_MB_DEFAULT})",
+    )
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the layer without isolation (it can read your files and environment)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     p.add_argument(
         "--bundled-config",
@@ -44,12 +70,39 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C so that the same ``finally`` blocks clean up."""
+
+
+def _on_sigterm(signum: int, frame: object) -> NoReturn:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _run(args)
+    except Terminated:
+        print("verify: terminated", file=sys.stderr)
+        return 143
+    except KeyboardInterrupt:
+        print("verify: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     log = (lambda line: print(f"+ {line}", file=sys.stderr)) if args.verbose else None
     try:
         report = verify_layer(
-            args.layer, timeout=args.timeout, log=log, bundled_config=args.bundled_config
+            args.layer,
+            timeout=args.timeout,
+            log=log,
+            bundled_config=args.bundled_config,
+            sandbox=not args.no_sandbox,
+            deadline=args.deadline,
+            memory_mb=args.memory_mb,
         )
         manifest = manifest_path_for(args.layer)
         if manifest.is_file():

@@ -1,37 +1,73 @@
 """Boot a layer the way Lambda would, and report what happened.
 
-Sequence (each step with its own timeout; any failure kills the process group):
-unpack → spawn ``extensions/collector`` against our Extensions API → ready (first
-``event/next``) → INVOKE → send OTLP data → ``platform.runtimeDone`` to every Telemetry
-subscriber → next ``event/next`` (the data must be at the sink by then: that is when
-Lambda may freeze the sandbox) → SHUTDOWN → clean exit.
+Here, outside the sandbox: unpack (size-checked), read the ELF header, choose native or
+qemu, then run the check session (``boot``) in the sandbox (``isolation``) under one
+overall deadline (``watchdog``). In the session, each step has its own timeout: spawn
+``extensions/collector`` against our Extensions API → ready (first ``event/next``) →
+INVOKE → send OTLP data → ``platform.runtimeDone`` to every Telemetry subscriber → next
+``event/next`` (the data must be at the sink by then: that is when Lambda may freeze the
+sandbox) → SHUTDOWN → clean exit.
 """
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ocelot_build.budgets import Budgets, check_budgets
 from ocelot_build.errors import UsageError
 from ocelot_build.model import Architecture
-from ocelot_build.verify import collectorlog
-from ocelot_build.verify.emulator import ExtensionsApi
-from ocelot_build.verify.layer import BINARY, UnpackedLayer, elf_architecture, unpack_layer
-from ocelot_build.verify.plan import (
-    CheckPlan,
-    free_port,
-    generated_config,
-    plan_check,
-    write_config,
+from ocelot_build.verify.boot import BootSpec
+from ocelot_build.verify.isolation import sandbox_problem, sandboxed, unsandboxed
+from ocelot_build.verify.layer import (
+    BINARY,
+    UnpackedLayer,
+    elf_architecture,
+    elf_truncated,
+    unpack_layer,
 )
-from ocelot_build.verify.report import FAILED, PASSED, SKIPPED, VerifyReport, read_manifest
-from ocelot_build.verify.runner import QEMU_HINT, ExtensionProcess, launch_prefix
-from ocelot_build.verify.session import Session, StepFailed
+from ocelot_build.verify.plan import CheckPlan, plan_check
+from ocelot_build.verify.report import FAILED, SKIPPED, VerifyReport, read_manifest
+from ocelot_build.verify.runner import (
+    MEMORY_MB_DEFAULT,
+    MEMORY_MB_RANGE,
+    QEMU_HINT,
+    launch_prefix,
+)
+from ocelot_build.verify.watchdog import run_session
 
 Log = Callable[[str], None]
+DEADLINE_STEPS = 4  # default overall deadline: this many step timeouts
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long, how much memory, and whether sandboxed; checked once, here."""
+
+    timeout: float = 30.0
+    deadline: float = DEADLINE_STEPS * 30.0
+    memory_mb: int = MEMORY_MB_DEFAULT
+    sandbox: bool = True
+
+    @classmethod
+    def checked(
+        cls, timeout: float, deadline: float | None, memory_mb: int, sandbox: bool
+    ) -> Limits:
+        """UsageError (exit 2) for a value out of range, naming what is allowed."""
+        for name, value in (("timeout", timeout), ("deadline", deadline)):
+            if value is not None and not (isinstance(value, int | float) and 0 < value < math.inf):
+                raise UsageError(f"{name} must be a positive number of seconds, got {value!r}")
+        low, high = MEMORY_MB_RANGE
+        if isinstance(memory_mb, bool) or not isinstance(memory_mb, int):
+            raise UsageError(f"memory must be a whole number of MB, got {memory_mb!r}")
+        if not low <= memory_mb <= high:
+            raise UsageError(f"memory must be {low} to {high} MB, got {memory_mb}")
+        total = deadline if deadline is not None else DEADLINE_STEPS * timeout
+        return cls(float(timeout), float(total), memory_mb, sandbox)
 
 
 def verify_layer(
@@ -43,19 +79,23 @@ def verify_layer(
     log: Log | None = None,
     budgets: Budgets | None = None,
     bundled_config: bool = False,
+    sandbox: bool = True,
+    deadline: float | None = None,
+    memory_mb: int = MEMORY_MB_DEFAULT,
 ) -> VerifyReport:
     """Boot the layer in ``zip_path`` against a local Lambda and return the report.
 
     Raises UsageError for input that is not a collector layer at all (missing file, not a
-    zip, no ``extensions/collector``); a layer that is there but broken gives a failed
-    report. ``components`` None means: read them from the manifest beside the zip.
-    ``budgets`` (optional) turns figures over a limit into a failure. ``bundled_config``
-    boots with the layer's own ``collector-config/config.yaml`` (proving it loads) and
-    checks the lifecycle only, since that config exports wherever its author chose.
+    zip, no ``extensions/collector``, over Lambda's unzipped limit); a layer that is there
+    but broken gives a failed report. ``components`` None means: read them from the
+    manifest beside the zip. ``budgets`` (optional) turns figures over a limit into a
+    failure. ``bundled_config`` boots with the layer's own ``collector-config/config.yaml``
+    (proving it loads) and checks the lifecycle only, since that config exports wherever
+    its author chose. ``timeout`` bounds each step, ``deadline`` (default 4 times timeout) the
+    whole check; ``memory_mb`` caps the collector; ``sandbox=False`` runs it unisolated.
     """
     zip_path = Path(zip_path)
-    if not timeout > 0:
-        raise UsageError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    limits = Limits.checked(timeout, deadline, memory_mb, sandbox)
     say = log or (lambda _line: None)
     if components is None:
         manifest = read_manifest(zip_path) if zip_path.is_file() else None
@@ -71,7 +111,7 @@ def verify_layer(
             f"unpacked {zip_path.name}: {layer.zip_size:,} B zipped, "
             f"{layer.unzipped_size:,} B unzipped"
         )
-        report = _check(layer, Path(tmp), architecture, plan, timeout, say)
+        report = _check(layer, Path(tmp), architecture, plan, limits, say)
     if budgets is not None:
         init_ms = None if report.emulated else report.init_ms
         report = report.with_budget_violations(
@@ -88,10 +128,10 @@ def verify_layer(
 
 def _check(
     layer: UnpackedLayer,
-    tmp: Path,
+    work: Path,
     declared: Architecture | None,
     plan: CheckPlan,
-    timeout: float,
+    limits: Limits,
     say: Log,
 ) -> VerifyReport:
     sizes: dict[str, Any] = {"zip_size": layer.zip_size, "unzipped_size": layer.unzipped_size}
@@ -113,6 +153,14 @@ def _check(
             declared_name,
             **sizes,
         )
+    if elf_truncated(layer.binary):
+        return VerifyReport(
+            FAILED,
+            f"cannot start {BINARY}: Exec format error (truncated ELF: its program "
+            "headers lie past the end of the file)",
+            arch.value,
+            **sizes,
+        )
     if declared is not None and declared is not arch:
         return VerifyReport(
             FAILED,
@@ -126,105 +174,29 @@ def _check(
             SKIPPED, f"{arch.value} needs qemu-user-static ({QEMU_HINT})", arch.value, **sizes
         )
     say(f"booting {arch.value} collector" + (f" under {prefix[0]}" if prefix else ""))
-    return _boot(layer, tmp, arch, prefix, plan, timeout, say)
+    report = _boot(layer, work, prefix, plan, limits, say)
+    return replace(report, architecture=arch.value, emulated=bool(prefix), **sizes)
 
 
 def _boot(
-    layer: UnpackedLayer,
-    tmp: Path,
-    arch: Architecture,
-    prefix: list[str],
-    plan: CheckPlan,
-    timeout: float,
-    say: Log,
+    layer: UnpackedLayer, work: Path, launcher: list[str], plan: CheckPlan, limits: Limits, say: Log
 ) -> VerifyReport:
-    from ocelot_build.verify.sink import OtlpSink  # protobuf import only when booting
-
-    with OtlpSink() as sink, ExtensionsApi() as api:
-        receiver = f"127.0.0.1:{free_port()}"
-        if plan.generated:
-            config = tmp / "config.yaml"
-            write_config(config, generated_config(plan, receiver, sink.endpoint))
-        else:
-            config = layer.bundled_config
-        env = _environment(api.address, config, tmp)
-        proc = ExtensionProcess([*prefix, str(layer.binary)], env=env, cwd=layer.root)
-        session = Session(
-            api=api, sink=sink, proc=proc, plan=plan, receiver=receiver, timeout=timeout, say=say
-        )
-        status, reason = PASSED, ""
-        try:
-            with proc:
-                say(f"started pid {proc.pid}")
-                session.run()
-            session.check_exit()
-        except StepFailed as exc:
-            status, reason = FAILED, exc.reason
-        except OSError as exc:  # exec itself failed: Lambda's Extension.LaunchError
-            status, reason = FAILED, f"cannot start {BINARY}: {exc.strerror or exc}"
-        return _report(session, status, reason, layer, arch, bool(prefix))
-
-
-def _report(
-    session: Session,
-    status: str,
-    reason: str,
-    layer: UnpackedLayer,
-    arch: Architecture,
-    emulated: bool,
-) -> VerifyReport:
-    state = session.api.snapshot()
-    recs = collectorlog.records(session.proc.lines)
-    notes = [session.plan.note] if session.plan.note else []
-    if emulated:
-        notes.append(
-            "ran under qemu user-mode emulation: peak RSS includes the emulator, "
-            "init time is not representative of Lambda"
-        )
-    if state.extension_name not in (None, "collector"):
-        notes.append(f"registered as {state.extension_name!r}, not 'collector'")
-    notes += [f"unexpected API call: {u}" for u in state.unexpected]
-    notes += session.notes
-    return VerifyReport(
-        status=status,
-        reason=reason,
-        architecture=arch.value,
-        emulated=emulated,
-        config="generated" if session.plan.generated else "bundled",
-        init_ms=session.init_ms,
-        startup_duration_ms=collectorlog.startup_duration_ms(recs),
-        shutdown_ms=session.shutdown_ms,
-        peak_rss_kb=session.proc.peak_rss_kb,
-        zip_size=layer.zip_size,
-        unzipped_size=layer.unzipped_size,
-        signals=tuple(session.signals_ok),
-        error_type=state.error_calls[-1][1] if state.error_calls else None,
-        collector_error=collectorlog.failure(recs),
-        exit_code=session.proc.returncode,
-        notes=tuple(notes),
-        log_tail=session.proc.tail(40),
+    """Run the check session, sandboxed unless ``limits.sandbox`` is off."""
+    if limits.sandbox:
+        problem = sandbox_problem()
+        if problem is not None:
+            return VerifyReport(FAILED, problem, None)
+        placement = sandboxed(work, launcher)
+    else:
+        placement = unsandboxed(work)
+    say(f"check session: sandbox {placement.name}, deadline {limits.deadline:g} s")
+    spec = BootSpec(
+        placement.layer_root,
+        placement.scratch,
+        tuple(launcher),
+        plan,
+        limits.timeout,
+        limits.deadline,
+        limits.memory_mb,
     )
-
-
-def _environment(runtime_api: str, config: Path, tmp: Path) -> dict[str, str]:
-    """A clean Lambda-like environment: nothing of ours (no AWS credentials) leaks in.
-
-    ``AWS_SAM_LOCAL=true`` makes the Telemetry listener bind all interfaces instead of
-    ``sandbox.localdomain``, which does not resolve outside Lambda.
-    """
-    (tmp / "tmp").mkdir(exist_ok=True)
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "TMPDIR": str(tmp / "tmp"),
-        "TZ": "UTC",
-        "AWS_LAMBDA_RUNTIME_API": runtime_api,
-        "AWS_SAM_LOCAL": "true",
-        "OPENTELEMETRY_COLLECTOR_CONFIG_URI": f"file:{config}",
-        "OPENTELEMETRY_EXTENSION_LOG_LEVEL": "info",
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-        "AWS_LAMBDA_FUNCTION_NAME": "ocelot-verify",
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    return replace(run_session(placement, spec, say), sandbox=placement.name)

@@ -11,6 +11,7 @@ carry on without events and block forever at the first INVOKE). The check drives
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 import queue
 import threading
@@ -43,6 +44,7 @@ class ApiState:
     next_calls: list[float] = field(default_factory=list)  # time.monotonic() of each call
     error_calls: list[tuple[str, str]] = field(default_factory=list)  # (path, error type)
     unexpected: list[str] = field(default_factory=list)  # "METHOD /path: why"
+    refused: list[str] = field(default_factory=list)  # destinations that are not loopback
 
 
 class ExtensionsApi(LoopbackServer):
@@ -118,8 +120,15 @@ class _Handler(LoopbackHandler):
             uri = json.loads(body)["destination"]["URI"]
         except (ValueError, KeyError, TypeError):
             return self._unexpected("subscription without destination.URI", 400)
+        target = loopback_uri(uri) if isinstance(uri, str) else None
         with self.api.lock:
-            self.api.state.subscribers.append(loopback_uri(uri))
+            if target is None:
+                self.api.state.refused.append(repr(uri))
+            else:
+                self.api.state.subscribers.append(target)
+        if target is None:
+            why = "only http:// destinations on loopback are allowed here"
+            return self._json(400, {"errorType": "Emulator.NotLoopback", "errorMessage": why})
         self._reply(200, b"OK", "text/plain")
 
     def _register(self, body: bytes) -> None:
@@ -160,11 +169,25 @@ class _Handler(LoopbackHandler):
         self.wfile.write(body)
 
 
-def loopback_uri(uri: str) -> str:
-    """The collector advertises ``http://:PORT/`` under AWS_SAM_LOCAL; make it reachable."""
-    parts = urlsplit(uri)
-    host = parts.hostname or ""
+def loopback_uri(uri: str) -> str | None:
+    """The destination to POST events to, or None if it is not an http URI on loopback.
+
+    The collector advertises ``http://:PORT/`` under AWS_SAM_LOCAL (empty host: all
+    interfaces), rewritten to 127.0.0.1. Anything else must be a loopback IP literal: the
+    check never sends anything, on the extension's say-so, to another host.
+    """
+    try:
+        parts = urlsplit(uri)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return None
+    if parts.scheme != "http":
+        return None
     if host in _LOOPBACK_ALIASES or parts.netloc.startswith(":"):
-        netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
-        parts = parts._replace(netloc=netloc)
-    return urlunsplit(parts)
+        netloc = f"127.0.0.1:{port}" if port else "127.0.0.1"
+        return urlunsplit(parts._replace(netloc=netloc))
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return urlunsplit(parts) if loopback else None

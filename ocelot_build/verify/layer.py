@@ -3,6 +3,11 @@
 Lambda extracts layers keeping the Unix modes stored in the zip, and starts every
 executable in ``/opt/extensions``. We do the same, so a binary zipped without its exec
 bit fails here as it would fail in Lambda (``Extension.LaunchError``).
+
+The zip is untrusted: its unzipped size is read from the central directory and refused
+above Lambda's limit before anything is written, and ``zipfile`` never inflates an entry
+past the size the directory declares (it stops there and fails the CRC check), so a zip
+bomb cannot fill the disk.
 """
 
 from __future__ import annotations
@@ -10,14 +15,17 @@ from __future__ import annotations
 import shutil
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ocelot_build.budgets import MIB
 from ocelot_build.errors import UsageError
 from ocelot_build.model import Architecture
 
 BINARY = "extensions/collector"
 CONFIG = "collector-config/config.yaml"
+MAX_UNZIPPED = 250 * MIB  # Lambda's limit for a function and its layers: 262,144,000 B
 _UNIX = 3  # ZipInfo.create_system for Unix
 
 
@@ -49,6 +57,11 @@ def inspect_zip(zip_path: Path) -> tuple[int, int]:
         if BINARY not in names:
             raise UsageError(f"{zip_path} has no {BINARY}; a collector layer must contain it")
         unzipped = sum(info.file_size for info in zf.infolist())
+    if unzipped > MAX_UNZIPPED:
+        raise UsageError(
+            f"{zip_path} unzips to {unzipped:,} B, over Lambda's limit of {MAX_UNZIPPED:,} B; "
+            "refused before extracting anything"
+        )
     return zip_path.stat().st_size, unzipped
 
 
@@ -58,7 +71,10 @@ def unpack_layer(zip_path: Path, root: Path) -> UnpackedLayer:
     root.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(zip_path) as zf:
         for info in zf.infolist():
-            _extract(zf, info, root, zip_path)
+            try:
+                _extract(zf, info, root, zip_path)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise UsageError(f"{zip_path} is corrupt at {info.filename!r}: {exc}") from None
     return UnpackedLayer(root=root, zip_size=zip_size, unzipped_size=unzipped)
 
 
@@ -83,3 +99,22 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, root: Path, zip_path: P
 def elf_architecture(path: Path) -> Architecture | None:
     """The architecture in an ELF header, or None if ``path`` is not an ELF we know."""
     return Architecture.of_elf(path)
+
+
+def elf_truncated(path: Path) -> bool:
+    """True if a 64-bit ELF's program header table lies past the end of the file.
+
+    The kernel refuses such a file (ENOEXEC, Lambda's ``Extension.LaunchError``), but the
+    ``prlimit`` that caps the collector's memory would then run it through ``/bin/sh``, as
+    ``execvp`` does, so it is caught here, before anything runs.
+    """
+    with path.open("rb") as f:
+        header = f.read(64)
+    if len(header) < 64 or header[4] != 2:  # ELFCLASS64
+        return True
+    big = header[5] != 1
+    phoff, phentsize, phnum = (
+        int.from_bytes(header[a:b], "big" if big else "little")
+        for a, b in ((32, 40), (54, 56), (56, 58))
+    )
+    return phoff + phentsize * phnum > path.stat().st_size

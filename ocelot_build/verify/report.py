@@ -6,7 +6,9 @@ see the same figures; ``to_dict`` is the manifest's ``verify`` field.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+import types
+import typing
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ class VerifyReport:
     budget_violations: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     log_tail: tuple[str, ...] = ()
+    sandbox: str = "none"  # "bwrap" (isolated, see isolation.py) or "none" (--no-sandbox)
 
     @property
     def passed(self) -> bool:
@@ -76,6 +79,34 @@ class VerifyReport:
             data.pop("log_tail")
         return data
 
+    def to_wire(self) -> dict[str, Any]:
+        """Everything, log tail included: what the check session sends to its parent."""
+        return asdict(self)
+
+    @classmethod
+    def from_wire(cls, data: Any) -> VerifyReport:
+        """The report a check session sent, every field type-checked: the session shares
+        its sandbox with the untrusted collector, so its output is input. ValueError if
+        anything is off."""
+        if not isinstance(data, dict) or set(data) - _WIRE_TYPES.keys():
+            raise ValueError("not a report object")
+        values = {}
+        for name, value in data.items():
+            kind = _WIRE_TYPES[name]
+            if kind is tuple:
+                strings = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+                if not strings:
+                    raise ValueError(f"{name} is not a list of strings")
+                value = tuple(value)
+            elif not _is(value, kind):
+                raise ValueError(f"{name} has the wrong type")
+            values[name] = value
+        if values.get("status") not in (PASSED, FAILED, SKIPPED):
+            raise ValueError("status is not passed, failed or skipped")
+        if not {"reason", "architecture"} <= values.keys():
+            raise ValueError("reason or architecture missing")
+        return cls(**values)
+
     def summary(self) -> str:
         """A few human lines: verdict, figures, and for a failure the collector's own lines."""
         head = f"{self.status}: {self.reason}" if self.reason else self.status
@@ -105,6 +136,25 @@ class VerifyReport:
             lines.append("  collector log (last lines):")
             lines += [f"    {line}" for line in self.log_tail]
         return "\n".join(lines)
+
+
+def _is(value: Any, kind: Any) -> bool:
+    """isinstance for the field types of VerifyReport (bool is not a number here)."""
+    kinds = typing.get_args(kind) if isinstance(kind, types.UnionType) else (kind,)
+    if isinstance(value, bool):
+        return bool in kinds
+    if value is None:
+        return type(None) in kinds
+    if float in kinds and isinstance(value, int):
+        return True
+    return any(k is not type(None) and isinstance(value, k) for k in kinds)
+
+
+_WIRE_TYPES: dict[str, Any] = {
+    f.name: (tuple if typing.get_origin(t) is tuple else t)
+    for f in fields(VerifyReport)
+    for t in [typing.get_type_hints(VerifyReport)[f.name]]
+}
 
 
 def _mb(size: int) -> str:

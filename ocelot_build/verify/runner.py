@@ -1,7 +1,12 @@
 """Run the extension binary: natively or under qemu, in its own process group.
 
 The process gets a session of its own so that a timeout can SIGKILL everything it
-started (a hung collector, a child it forked) and nothing outlives the check. Peak RSS
+started (a hung collector, a child it forked). A child that starts a session of its own
+escapes that; only the sandbox's PID namespace (``isolation``) catches it. Output is kept
+in a ``TailBuffer``: the last 64 KiB, however much the process writes. The memory cap is
+``prlimit --data``: RLIMIT_DATA counts the private writable memory a Go heap (and qemu)
+commits, unlike RLIMIT_AS it ignores the address space Go and qemu reserve but never
+touch, and it needs no privileges or cgroups. Peak RSS
 is the kernel's high-water mark ``VmHWM`` from ``/proc/<pid>/status``, sampled every 10 ms
 until exit (a high-water mark, so only growth in the last 10 ms can be missed). Not
 ``ru_maxrss``: the kernel carries it across ``exec``, so it starts at the RSS of the
@@ -11,7 +16,6 @@ qemu, so the figure includes the emulator.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import os
 import platform
@@ -22,28 +26,24 @@ import threading
 import time
 from pathlib import Path
 
+from ocelot_build.budgets import MIB
 from ocelot_build.model import Architecture
+from ocelot_build.verify.tailbuf import TailBuffer
 
-_QEMU = {Architecture.ARM64: "qemu-aarch64", Architecture.AMD64: "qemu-x86_64"}
 QEMU_HINT = "apt-get install qemu-user-static"
+MEMORY_MB_DEFAULT = 1024
+MEMORY_MB_RANGE = (128, 10_240)  # 10,240 MB is Lambda's ceiling
 _RSS_POLL_S = 0.01
 
 
 def host_architecture() -> Architecture | None:
     """The machine's own architecture, if it is one we build for."""
-    machine = platform.machine().lower()
-    return {
-        "x86_64": Architecture.AMD64,
-        "amd64": Architecture.AMD64,
-        "aarch64": Architecture.ARM64,
-        "arm64": Architecture.ARM64,
-    }.get(machine)
+    return Architecture.lookup(platform.machine())
 
 
 def find_qemu(arch: Architecture) -> str | None:
     """Debian's ``qemu-user-static`` binary for ``arch`` on PATH (or the dynamic one)."""
-    name = _QEMU[arch]
-    return shutil.which(name + "-static") or shutil.which(name)
+    return shutil.which(arch.qemu + "-static") or shutil.which(arch.qemu)
 
 
 def launch_prefix(arch: Architecture) -> list[str] | None:
@@ -55,14 +55,37 @@ def launch_prefix(arch: Architecture) -> list[str] | None:
     return [qemu] if qemu else None
 
 
+def memory_prefix(memory_mb: int) -> list[str]:
+    """Argv prefix capping the private writable memory (RLIMIT_DATA) of what follows.
+
+    FileNotFoundError if util-linux's ``prlimit`` is missing (it is part of every Debian
+    and Ubuntu base system)."""
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        raise FileNotFoundError("prlimit (util-linux) is needed to cap the collector's memory")
+    limit = memory_mb * MIB  # MB means MiB, as in Lambda's memory setting and our budgets
+    return [prlimit, f"--data={limit}:{limit}", "--"]
+
+
+def launch_error(returncode: int | None, lines: list[str]) -> str | None:
+    """Why exec failed, when ``prlimit`` could not start the binary (it then exits 126 or
+    127 with "prlimit: failed to execute PATH: REASON"), else None."""
+    if returncode not in (126, 127):
+        return None
+    for line in reversed(lines):
+        if line.startswith("prlimit: failed to execute "):
+            return line.rsplit(": ", 1)[-1]
+    return None
+
+
 class ExtensionProcess:
     """One run of the extension: output captured line by line, exit and rusage collected."""
 
-    def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path, keep: int = 400):
+    def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path):
         self.argv = argv
         self.env = env
         self.cwd = cwd
-        self.lines: collections.deque[str] = collections.deque(maxlen=keep)
+        self.output = TailBuffer()
         self.returncode: int | None = None
         self.peak_rss_kb: int | None = None
         self.started_at = 0.0
@@ -115,13 +138,19 @@ class ExtensionProcess:
         for t in self._threads:
             t.join(timeout=10)
 
+    @property
+    def lines(self) -> list[str]:
+        """The end of the output (see ``TailBuffer``), as lines."""
+        return self.output.lines()
+
     def tail(self, n: int = 40) -> tuple[str, ...]:
-        return tuple(list(self.lines)[-n:])
+        return tuple(self.lines[-n:])
 
     def _read(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
-        for raw in self._proc.stdout:
-            self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+        fd = self._proc.stdout.fileno()
+        while chunk := os.read(fd, 65536):
+            self.output.feed(chunk)
         self._proc.stdout.close()
 
     def _reap(self) -> None:

@@ -21,9 +21,10 @@ from google.protobuf.message import Message
 
 from ocelot_build.verify import collectorlog
 from ocelot_build.verify.emulator import ExtensionsApi
+from ocelot_build.verify.layer import BINARY
 from ocelot_build.verify.payloads import build_request, compare
 from ocelot_build.verify.plan import CheckPlan
-from ocelot_build.verify.runner import ExtensionProcess
+from ocelot_build.verify.runner import ExtensionProcess, launch_error
 from ocelot_build.verify.sink import OtlpSink
 
 SHUTDOWN_BUDGET_MS = 2000  # what Lambda gives extensions before SIGKILL
@@ -203,6 +204,12 @@ class Session:
         while not done():
             with self.api.lock:
                 errors = list(self.api.state.error_calls)
+                refused = list(self.api.state.refused)
+            if refused:
+                raise StepFailed(
+                    f"extension subscribed the Telemetry API to {refused[-1]}: refused, "
+                    "only loopback destinations are allowed"
+                )
             if errors:
                 self.proc.wait(2.0)  # let it log its last lines ("done" with the error)
                 raise StepFailed(
@@ -210,6 +217,9 @@ class Session:
                     f"for {what}: {errors[-1][1]}"
                 )
             if self.proc.exited:
+                self.proc.kill()  # drains the output, so that a launch error can be read
+                if why := launch_error(self.proc.returncode, self.proc.lines):
+                    raise StepFailed(f"cannot start {BINARY}: {why}")
                 raise StepFailed(
                     f"extension exited with code {self.proc.returncode} while waiting for {what}"
                 )

@@ -230,6 +230,7 @@ def test_a_passed_boot_check_is_reused_for_the_same_bytes(request_for, ocelot_ca
             "arch": "amd64",
             "components": artifact.manifest.components,
             "format": checks.VERIFY_CACHE_FORMAT,
+            "sandbox": True,
         }
     )
     (ocelot_cache / "verify").mkdir()

@@ -350,6 +350,14 @@ def test_boot_check_runs_by_default_and_a_failure_declares_nothing(tmp_path, bas
     assert len(run.names(LAYER)) == 4
 
 
+def test_boot_check_is_sandboxed_unless_the_stack_says_otherwise(tmp_path, base_config):
+    builder = FakeBuilder()
+    run_program(base_config, root=tmp_path, builder=builder)
+    assert builder.calls[-1].sandbox is True
+    run_program({**base_config, "ocelot:verifySandbox": "false"}, root=tmp_path, builder=builder)
+    assert builder.calls[-1].sandbox is False
+
+
 def test_skipped_boot_checks_are_warnings_other_progress_is_debug(tmp_path, base_config):
     run = run_program(base_config, root=tmp_path, builder=FakeBuilder(no_qemu=True))
     warnings = [line for line in run.logs if line.startswith("warning:")]

@@ -20,10 +20,11 @@ import pytest
 from standin.goenv import go_binary, go_environ
 
 from ocelot_build.manifest import example
+from ocelot_build.model import Architecture
 
 FAKEEXT_SRC = Path(__file__).parent.parent / "fixtures" / "fakeext"
 HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
-OTHER_ARCH = "arm64" if HOST_ARCH == "amd64" else "amd64"
+OTHER_ARCH = next(a.value for a in Architecture if a.value != HOST_ARCH)
 ALL_COMPONENTS = {
     "connector": [],
     "exporter": ["otlphttp"],
@@ -143,7 +144,7 @@ def still_running(pid: int) -> bool:
 
 
 def qemu_available(arch: str) -> bool:
-    name = {"arm64": "qemu-aarch64", "amd64": "qemu-x86_64"}[arch]
+    name = Architecture(arch).qemu
     return any(
         os.access(Path(d) / n, os.X_OK)
         for d in os.environ.get("PATH", "").split(os.pathsep)

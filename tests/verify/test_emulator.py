@@ -157,8 +157,27 @@ def test_unknown_endpoints_are_404_json_and_recorded() -> None:
         ("http://:4243/", "http://127.0.0.1:4243/"),
         ("http://0.0.0.0:80/x", "http://127.0.0.1:80/x"),
         ("http://[::]:9/", "http://127.0.0.1:9/"),
-        ("http://sandbox.example:5/", "http://sandbox.example:5/"),
+        ("http://127.0.0.2:5/", "http://127.0.0.2:5/"),
+        ("http://[::1]:5/", "http://[::1]:5/"),
+        ("http://sandbox.example:5/", None),
+        ("http://localhost:5/", None),  # a name can resolve anywhere
+        ("http://10.0.0.1:5/", None),
+        ("https://127.0.0.1:5/", None),
+        ("file:///etc/passwd", None),
+        ("http://127.0.0.1:99999/", None),
     ],
 )
-def test_loopback_uri(uri: str, expected: str) -> None:
+def test_loopback_uri(uri: str, expected: str | None) -> None:
     assert loopback_uri(uri) == expected
+
+
+def test_subscription_to_another_host_is_refused_and_recorded() -> None:
+    with ExtensionsApi() as api:
+        ext_id = register(api)
+        body = json.dumps({"destination": {"URI": "http://169.254.169.254:80/"}}).encode()
+        status, _, reply = call(
+            api, "PUT", "/2022-07-01/telemetry", body, {"Lambda-Extension-Identifier": ext_id}
+        )
+        state = api.snapshot()
+    assert status == 400 and json.loads(reply)["errorType"] == "Emulator.NotLoopback"
+    assert state.subscribers == [] and state.refused == ["'http://169.254.169.254:80/'"]

@@ -64,3 +64,36 @@ def test_elf_architecture_of_real_binaries(tmp_path: Path) -> None:
     script = tmp_path / "script"
     script.write_text("#!/bin/sh\necho hi\n")
     assert elf_architecture(script) is None
+
+
+def _forged(tmp_path: Path, declared: int, data: bytes) -> Path:
+    """A stored zip whose central directory declares ``declared`` bytes for ``data``."""
+    path = tmp_path / "forged.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("extensions/collector", data)
+    raw = bytearray(path.read_bytes())
+    central = raw.index(b"PK\x01\x02")
+    raw[central + 24 : central + 28] = declared.to_bytes(4, "little")  # uncompressed size
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_declared_unzipped_size_over_lambdas_limit_is_refused_before_extracting(
+    tmp_path: Path,
+) -> None:
+    bomb = _forged(tmp_path, 262_144_001, b"x" * 100)
+    with pytest.raises(UsageError) as err:
+        unpack_layer(bomb, tmp_path / "opt")
+    assert str(err.value) == (
+        f"{bomb} unzips to 262,144,001 B, over Lambda's limit of 262,144,000 B; "
+        "refused before extracting anything"
+    )
+    assert not (tmp_path / "opt").exists()
+    assert inspect_zip(_forged(tmp_path, 262_144_000, b"x"))[1] == 262_144_000  # the limit is ok
+
+
+def test_entry_larger_than_declared_stops_at_the_declared_size(tmp_path: Path) -> None:
+    liar = _forged(tmp_path, 10, b"x" * 100_000)
+    with pytest.raises(UsageError, match=r"is corrupt at 'extensions/collector': Bad CRC-32"):
+        unpack_layer(liar, tmp_path / "opt")
+    assert (tmp_path / "opt" / "extensions" / "collector").stat().st_size <= 10
