@@ -57,6 +57,7 @@ class StackConfig:
     organization_id: str | None = None
     accounts: tuple[str, ...] = ()  # 12-digit account ids to share with, sorted
     aws_profile: str | None = None  # aws:profile, passed on to the sharing step
+    allowed_accounts: tuple[str, ...] = ()  # aws:allowedAccountIds: where it may publish
     config_file: Path | None = None  # None: the project's config/distributions.yaml
     components_file: Path | None = None  # None: the project's config/components.yaml
     verify: bool = True
@@ -156,7 +157,13 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "verify": reader.flag("verify", True),
         "verify_sandbox": reader.flag("verifySandbox", True),
         "s3_buckets": _s3_buckets(reader, regions),
+        "allowed_accounts": _allowed_accounts(raw.get("aws:allowedAccountIds"), reader),
     }
+    if values["public"] and raw.get("aws:allowedAccountIds") is None:
+        reader.errors.append(
+            "aws:allowedAccountIds: required for a public stack: list the account ids it may "
+            "publish into (the provider and ocelot refuse credentials for any other account)"
+        )
     values["distributions"] = _check_distributions(reader, values)
     values["layer_set"] = _layer_set(reader, values["distributions"], values["architectures"])
     values["distributions"] = tuple(dict.fromkeys(d for d, _ in values["layer_set"]))
@@ -287,6 +294,22 @@ def _regions(reader: Reader, provider_region: Any) -> tuple[str, ...]:
     if names == []:
         reader.error("regions", "must name at least one region")
     return tuple(names or ())
+
+
+def _allowed_accounts(value: Any, reader: Reader) -> tuple[str, ...]:
+    """``aws:allowedAccountIds`` (the AWS provider's own key): the accounts this stack may
+    change. The provider enforces it for its resources; ocelot checks it before any build."""
+    if value is None:
+        return ()
+    names = Reader({"aws:allowedAccountIds": value}, "aws").strings("allowedAccountIds")
+    bad = [n for n in names or [] if not ACCOUNT_RE.fullmatch(n)]
+    if names is None or bad or not names:
+        shown = bad[0] if bad else value
+        reader.errors.append(
+            f"aws:allowedAccountIds: {shown!r} is not a list of 12-digit AWS account ids"
+        )
+        return ()
+    return tuple(sorted(set(names)))
 
 
 def _accounts(reader: Reader) -> tuple[str, ...]:

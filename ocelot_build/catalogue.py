@@ -47,15 +47,24 @@ class TagCatalogue:
     components: dict[str, Component]
     known_tags: frozenset[str]
     files: tuple[GoFile, ...]
+    upstream_kinds: frozenset[str]  # the kind packages upstream has at this commit
 
     def check(self, tags: tuple[str, ...], where: str) -> list[str]:
-        """Problems with a tag set: unknown tags (with the nearest valid ones), no custom."""
+        """Problems with a tag set: unknown tags (with the nearest valid ones), no custom, an
+        overlay component whose kind package upstream lacks (its wrapper has nowhere to go)."""
         problems = []
         for tag in tags:
             if tag not in self.known_tags:
                 problems.append(
                     f"{where}: unknown build tag {short_tag(tag)!r}; "
                     f"nearest valid: {', '.join(self.nearest(tag))}"
+                )
+        for comp in self.overlay_selected(tags):
+            if comp.kind not in self.upstream_kinds:
+                problems.append(
+                    f"{where}: overlay component {short_tag(comp.tag)!r} is a {comp.kind}, "
+                    f"but upstream has no {COMPONENTS_DIR}/{comp.kind}/ at this commit "
+                    f"(it has {', '.join(sorted(self.upstream_kinds))})"
                 )
         if tags and CUSTOM_TAG not in tags:
             problems.append(
@@ -135,7 +144,8 @@ def read_catalogue(source: UpstreamSource, overlay: dict[str, ComponentSpec]) ->
     known = {
         t for f in files for t in gobuildexpr.identifiers(f.constraint) if t.startswith(TAG_PREFIX)
     }
-    return TagCatalogue(components, frozenset(known), files)
+    kinds = frozenset(PurePosixPath(p).parts[2] for p in upstream_files if p.count("/") == 3)
+    return TagCatalogue(components, frozenset(known), files, kinds)
 
 
 def parse_go(path: str, text: str) -> GoFile:

@@ -29,6 +29,7 @@ from infra.stack_config import StackConfig, StackConfigError, add_layers, parse_
 from ocelot_build import api, proc
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.automation import Progress, StackDriver, open_automation_stack
+from ocelot_build.aws_guard import check_account
 from ocelot_build.errors import PublishError, UsageError
 from ocelot_build.files import PROJECT_ROOT
 from ocelot_build.model import Architecture
@@ -135,7 +136,15 @@ def prepare(request: PublishRequest, *, open_stack: OpenStack | None = None) -> 
             f"stack {request.stack!r} with {', '.join(_label(x) for x in request.layers)} "
             f"added: {'; '.join(exc.errors)}"
         ) from None
+    if config.allowed_accounts:  # wrong credentials fail here, not after the build
+        check_account(config.allowed_accounts, _aws_session())
     return PreparedPublish(request, driver, project, before, updates, tuple(changes), config)
+
+
+def _aws_session() -> Any:
+    import boto3
+
+    return boto3.Session()
 
 
 def publish(

@@ -32,6 +32,7 @@ from infra.layers import (
 from ocelot_build.errors import ConfigError, VerifyError
 
 ORG = "o-abcdef1234"
+ALLOWED = {"aws:allowedAccountIds": ["123456789012"]}  # required for a public stack
 
 
 def _names(dists, arches, regions):
@@ -97,7 +98,7 @@ def test_runtimes_and_layer_name_reach_every_version(tmp_path, base_config):
 
 def test_versions_are_retained_nothing_else_is(tmp_path, base_config):
     run = run_program(
-        {**base_config, "ocelot:public": "true"}, root=tmp_path, builder=FakeBuilder()
+        {**base_config, "ocelot:public": "true", **ALLOWED}, root=tmp_path, builder=FakeBuilder()
     )
     retained = {r.typ for r in run.mocks.resources if r.retain_on_delete}
     assert retained == {LAYER}
@@ -112,7 +113,7 @@ SLOTS = _names(["minimal", "tracing"], ["amd64", "arm64"], ["eu-west-1"])
     ("config", "token"),
     [
         ({}, "private"),
-        ({"ocelot:public": "true"}, "public"),
+        ({"ocelot:public": "true", **ALLOWED}, "public"),
         ({"ocelot:organizationId": ORG}, f"org:{ORG}"),
         (
             {"ocelot:accounts": ["444455556666", "111122223333"]},
@@ -158,7 +159,7 @@ def _inputs(run) -> dict[str, dict]:
 
 def test_a_sharing_change_touches_only_the_sharing_commands(tmp_path, base_config):
     public = run_program(
-        {**base_config, "ocelot:public": "true"}, root=tmp_path, builder=FakeBuilder()
+        {**base_config, "ocelot:public": "true", **ALLOWED}, root=tmp_path, builder=FakeBuilder()
     )
     private = run_program(base_config, root=tmp_path, builder=FakeBuilder(), prior=public)
     assert _fingerprint(public) == _fingerprint(private)  # no new versions
@@ -217,7 +218,7 @@ def test_stack_output_maps_region_distribution_architecture(tmp_path, base_confi
 
 
 def test_preview_builds_in_process_and_tolerates_unknown_outputs(tmp_path, base_config):
-    config = {**base_config, "ocelot:public": "true"}
+    config = {**base_config, "ocelot:public": "true", **ALLOWED}
     builder = FakeBuilder()
     preview = run_program(config, root=tmp_path, builder=builder, preview=True)
     assert len(builder.calls) == 1  # the zips (and so their hashes) exist during preview

@@ -75,7 +75,12 @@ def test_every_key_is_read(tmp_path, base_config, dist_file):
 
 
 def test_cli_style_comma_lists_and_booleans_are_accepted(tmp_path, base_config):
-    raw = {**base_config, "ocelot:distributions": "tracing, minimal", "ocelot:public": "True"}
+    raw = {
+        **base_config,
+        "ocelot:distributions": "tracing, minimal",
+        "ocelot:public": "True",
+        "aws:allowedAccountIds": ["123456789012"],
+    }
     raw["ocelot:architectures"] = "arm64"
     config = _parse(raw, tmp_path)
     assert config.distributions == ("tracing", "minimal")
@@ -162,7 +167,12 @@ def test_a_region_is_required_from_somewhere(tmp_path, dist_file):
 
 
 def test_public_and_organization_together_is_an_error(tmp_path, base_config):
-    raw = {**base_config, "ocelot:public": "true", "ocelot:organizationId": "o-abcdef1234"}
+    raw = {
+        **base_config,
+        "ocelot:public": "true",
+        "aws:allowedAccountIds": ["123456789012"],
+        "ocelot:organizationId": "o-abcdef1234",
+    }
     (error,) = _errors(raw, tmp_path)
     assert error.startswith("ocelot:organizationId: cannot be combined with ocelot:public;")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from standin.goenv import go_binary, go_environ
 
+from ocelot_build.files import temp_prefix
 from ocelot_build.manifest import example
 from ocelot_build.model import Architecture
 
@@ -140,7 +141,7 @@ def still_running(pid: int) -> bool:
     except OSError:
         return False
     state = stat.rsplit(")", 1)[1].split()[0]
-    return state != "Z" and b"ocelot-verify-" in cmdline
+    return state != "Z" and temp_prefix("verify").encode() in cmdline
 
 
 def qemu_available(arch: str) -> bool:
