@@ -55,6 +55,7 @@ class StackConfig:
     public: bool = False
     organization_id: str | None = None
     accounts: tuple[str, ...] = ()  # 12-digit account ids to share with, sorted
+    aws_profile: str | None = None  # aws:profile, passed on to the sharing step
     allowed_accounts: tuple[str, ...] = ()  # aws:allowedAccountIds: where it may publish
     config_file: Path | None = None  # None: the project's config/distributions.yaml
     components_file: Path | None = None  # None: the project's config/components.yaml
@@ -148,6 +149,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "public": reader.flag("public", False),
         "organization_id": reader.pattern("organizationId", ORG_RE, None),
         "accounts": _accounts(reader),
+        "aws_profile": raw.get("aws:profile") if isinstance(raw.get("aws:profile"), str) else None,
         "config_file": _file(reader, "configFile", root),
         "components_file": _file(reader, "componentsFile", root),
         "verify": reader.flag("verify", True),
