@@ -45,7 +45,8 @@ def test_good_layer_passes_with_every_signal_intact(make_layer: MakeLayer) -> No
     assert report.zip_size > 0 and report.unzipped_size > report.zip_size
     assert any("INVOKE" in s for s in steps) and any("intact" in s for s in steps)
     assert report.sandbox == "bwrap"
-    assert logged(report.log_tail, "pid") == [3]  # own PID namespace: 1 bwrap, 2 the session
+    (pid,) = logged(report.log_tail, "pid")
+    assert pid < 20  # its own PID namespace: bwrap's init is 1, the session a few after
 
 
 def test_components_from_manifest_beside_the_zip(make_layer: MakeLayer) -> None:
