@@ -28,7 +28,7 @@ def base_args(standin, dists_file, empty_registry, tmp_path, ocelot_cache) -> li
 BAD_INPUT = {
     "distribution": (["-d", "minimall"], "unknown distribution 'minimall' (did you mean: minimal"),
     "architecture": (["-a", "x86"], "unknown architecture 'x86'; allowed: amd64, arm64"),
-    "runtime": (["--runtimes", "python3.99"], "unknown runtime 'python3.99'; allowed:"),
+    "runtime": (["--runtimes", "python3.99"], "unknown runtime 'python3.99' (did you mean"),
     "layer name": (["-l", "bad name!"], "layer name 'bad name!' may only contain"),
     "long layer name": (["-l", "x" * 141], "too long"),
     "config path": (["-c", "/nonexistent.yaml"], "distributions file /nonexistent.yaml"),
