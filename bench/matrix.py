@@ -7,7 +7,9 @@ Scenarios, run on the same machine in one invocation:
   (b) the same command again (every layer a cache hit);
   (c) per layer, what the reference tool did: a fresh shallow clone, overlay wrappers
       copied in, ``go mod edit -require`` + ``go mod tidy``, ``make package`` with GOARCH and
-      BUILDTAGS, and a fresh Go build cache (its CI kept none).
+      BUILDTAGS, and a fresh Go build cache (its CI kept none);
+  (d) the same recipe run locally, as a user on a laptop would: one Go build cache shared
+      by every layer (empty at the start, like (a)'s).
 
 Each scenario reports wall time, CPU time (user + system of every child process) and the
 peak RSS of the largest child. With no ``--upstream`` it builds against the offline test
@@ -112,9 +114,15 @@ def ocelot_matrix(
 
 
 def baseline_layer(
-    args: argparse.Namespace, dist_name: str, arch: str, work: Path, env: dict[str, str]
+    args: argparse.Namespace,
+    dist_name: str,
+    arch: str,
+    work: Path,
+    env: dict[str, str],
+    gocache: Path | None = None,
 ) -> None:
-    """One layer the way the reference tool built it (see docs/benchmarks.md)."""
+    """One layer the way the reference tool built it (see docs/benchmarks.md): with a fresh
+    Go build cache, deleted afterwards, unless ``gocache`` (shared by the layers) is given."""
     dists = load_distributions(args.config)
     dist = dists.distributions[dist_name]
     registry = load_registry(dists.components, dists.path.parent, args.components)
@@ -150,11 +158,12 @@ def baseline_layer(
         **env,
         "GOARCH": arch,
         "BUILDTAGS": ",".join(dist.tags),
-        "GOCACHE": str(work / f"gocache-{dist_name}-{arch}"),
+        "GOCACHE": str(gocache or work / f"gocache-{dist_name}-{arch}"),
     }
     run(["make", "package"], layer_env, collector)
     shutil.rmtree(clone, ignore_errors=True)
-    shutil.rmtree(layer_env["GOCACHE"], ignore_errors=True)
+    if gocache is None:
+        shutil.rmtree(layer_env["GOCACHE"], ignore_errors=True)
 
 
 def layer_hashes(out: Path) -> dict[str, str]:
@@ -167,7 +176,7 @@ def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figure
     n = len(args.dists) * len(args.archs)
     results = []
     args.hashes = []
-    for jobs in args.jobs:
+    for jobs in args.jobs if "a" in args.scenarios else []:
         with tempfile.TemporaryDirectory(prefix="ocelot-bench-") as tmp:
             work = Path(tmp)
             env = {
@@ -178,33 +187,41 @@ def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figure
             cmd = ocelot_matrix(args, work, env, jobs)
             results.append(measure(f"(a) ocelot, empty caches, -j{jobs}", n, lambda: run(cmd, env)))  # noqa: B023
             args.hashes.append(layer_hashes(work / "out"))
-            if jobs == args.jobs[0]:
+            if jobs == args.jobs[0] and "b" in args.scenarios:
                 results.append(measure("(b) ocelot, all cache hits", n, lambda: run(cmd, env)))  # noqa: B023
-    if not args.skip_baseline:
+    layers = [(d, a) for d in args.dists for a in args.archs]
+    for scenario, label, shared in (
+        ("c", "(c) clone-per-layer baseline", False),
+        ("d", "(d) clone-per-layer, shared Go build cache", True),
+    ):
+        if scenario not in args.scenarios:
+            continue
         with tempfile.TemporaryDirectory(prefix="ocelot-bench-base-") as tmp:
             work = Path(tmp)
-            layers = [(d, a) for d in args.dists for a in args.archs]
+            cache = work / "gocache-shared" if shared else None
             results.append(
                 measure(
-                    "(c) clone-per-layer baseline",
+                    label,
                     n,
-                    lambda: [baseline_layer(args, d, a, work, base_env) for d, a in layers],
+                    lambda: [baseline_layer(args, d, a, work, base_env, cache) for d, a in layers],  # noqa: B023
                 )
             )
     return results
 
 
 def table(results: list[Figures]) -> str:
-    baseline = next((r for r in results if r.label.startswith("(c)")), None)
+    """One row per scenario; each row's wall time as a fraction of (c)'s and of (d)'s."""
+    base = {k: next((r for r in results if r.label.startswith(f"({k})")), None) for k in "cd"}
     rows = [
-        "| scenario | layers | wall s | s/layer | CPU s | peak RSS MB | wall vs (c) |",
-        "|---|---|---|---|---|---|---|",
+        "| scenario | layers | wall s | s/layer | CPU s | peak RSS MB "
+        "| wall vs (c) | wall vs (d) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        ratio = f"{r.wall / baseline.wall:.2f}" if baseline else "n/a"
+        ratios = [f"{r.wall / b.wall:.2f}" if b else "n/a" for b in base.values()]
         rows.append(
             f"| {r.label} | {r.layers} | {r.wall:.1f} | {r.wall / r.layers:.2f} | "
-            f"{r.cpu:.1f} | {r.peak_mb:.0f} | {ratio} |"
+            f"{r.cpu:.1f} | {r.peak_mb:.0f} | {' | '.join(ratios)} |"
         )
     return "\n".join(rows)
 
@@ -262,13 +279,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("-a", "--architectures", default="amd64,arm64")
     p.add_argument("-j", "--jobs", default="1", help="comma-separated -j values for (a)")
-    p.add_argument("--skip-baseline", action="store_true")
+    p.add_argument("--scenarios", default="abcd", help="which of a, b, c, d to run (default: all)")
+    p.add_argument("--skip-baseline", action="store_true", help="same as --scenarios ab")
     p.add_argument("--markdown", type=Path, help="also write the table to this file")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.skip_baseline:
+        args.scenarios = args.scenarios.replace("c", "").replace("d", "")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OCELOT_")}
     go = find_go()
     env.update(go.env())

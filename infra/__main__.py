@@ -1,16 +1,23 @@
-"""Pulumi entry point (``main: infra/`` in Pulumi.yaml): parse the config, declare the stack.
+"""Pulumi entry point (``main: infra/`` in Pulumi.yaml): parse the config, check the account,
+declare the stack.
 
-Deliberate errors (bad config, a failed build or boot check) end the program through
-``pulumi.RunError``: Pulumi prints the message, without a Python traceback.
+Deliberate errors (bad config, credentials for an account not in ``aws:allowedAccountIds``,
+a failed build or boot check) end the program through ``pulumi.RunError``: Pulumi prints the
+message, without a Python traceback, before any layer is built or any resource registered.
 """
 
+import boto3
 import pulumi
 
 from infra.program import build_stack, project_root
 from infra.stack_config import load_stack_config
+from ocelot_build.aws_guard import check_account
 from ocelot_build.errors import OcelotError
 
 try:
-    build_stack(load_stack_config(project_root()))
+    config = load_stack_config(project_root())
+    if config.allowed_accounts:
+        check_account(config.allowed_accounts, boto3.Session())
+    build_stack(config)
 except OcelotError as exc:
     raise pulumi.RunError("\n".join(filter(None, [str(exc), exc.detail]))) from None

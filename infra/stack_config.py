@@ -11,7 +11,6 @@ no Pulumi runtime; ``load_stack_config`` feeds it the running program's config.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,15 +24,15 @@ from ocelot_build.config import ALL_ALONE, load_distributions
 from ocelot_build.errors import ConfigError, UsageError
 from ocelot_build.model import Architecture
 from ocelot_build.runtimes import (
-    allowed_runtimes,
     layer_name_problem,
     region_problem,
+    runtime_problems,
 )
 from ocelot_build.sharing import ACCOUNT_RE, ORG_RE, Sharing
+from ocelot_build.yamlio import did_you_mean
 
 NAMESPACE = "ocelot"
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-MAX_RUNTIMES = 15  # Lambda's CompatibleRuntimes limit
 
 KEYS = (
     "distributions", "architectures", "layerName", "upstreamRepo", "upstreamRef", "runtimes",
@@ -56,6 +55,8 @@ class StackConfig:
     public: bool = False
     organization_id: str | None = None
     accounts: tuple[str, ...] = ()  # 12-digit account ids to share with, sorted
+    aws_profile: str | None = None  # aws:profile, passed on to the sharing step
+    allowed_accounts: tuple[str, ...] = ()  # aws:allowedAccountIds: where it may publish
     config_file: Path | None = None  # None: the project's config/distributions.yaml
     components_file: Path | None = None  # None: the project's config/components.yaml
     verify: bool = True
@@ -134,9 +135,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
     reader = Reader(raw, NAMESPACE)
     for key in sorted(k.split(":", 1)[1] for k in raw if k.startswith(f"{NAMESPACE}:")):
         if key not in KEYS:
-            hint = difflib.get_close_matches(key, KEYS, n=1)
-            suffix = f"; did you mean ocelot:{hint[0]}?" if hint else ""
-            reader.error(key, f"unknown key{suffix} (known: {', '.join(KEYS)})")
+            hint = did_you_mean(f"ocelot:{key}", [f"ocelot:{k}" for k in KEYS], n=1)
+            reader.error(key, f"unknown key{hint} (known: {', '.join(KEYS)})")
     regions = _regions(reader, raw.get("aws:region"))
     values = {
         "distributions": _distributions(reader),
@@ -149,12 +149,19 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "public": reader.flag("public", False),
         "organization_id": reader.pattern("organizationId", ORG_RE, None),
         "accounts": _accounts(reader),
+        "aws_profile": raw.get("aws:profile") if isinstance(raw.get("aws:profile"), str) else None,
         "config_file": _file(reader, "configFile", root),
         "components_file": _file(reader, "componentsFile", root),
         "verify": reader.flag("verify", True),
         "verify_sandbox": reader.flag("verifySandbox", True),
         "s3_buckets": _s3_buckets(reader, regions),
+        "allowed_accounts": _allowed_accounts(raw.get("aws:allowedAccountIds"), reader),
     }
+    if values["public"] and raw.get("aws:allowedAccountIds") is None:
+        reader.errors.append(
+            "aws:allowedAccountIds: required for a public stack: list the account ids it may "
+            "publish into (the provider and ocelot refuse credentials for any other account)"
+        )
     values["distributions"] = _check_distributions(reader, values)
     values["layer_set"] = _layer_set(reader, values["distributions"], values["architectures"])
     values["distributions"] = tuple(dict.fromkeys(d for d, _ in values["layer_set"]))
@@ -197,11 +204,10 @@ def _check_distributions(reader: Reader, values: dict[str, Any]) -> tuple[str, .
         reader.error("distributions", ALL_ALONE)
     for name in (split_entry(n)[0] for n in names if n != "all"):
         if name not in known:
-            hint = difflib.get_close_matches(name, list(known), n=1)
-            suffix = f"; did you mean {hint[0]}?" if hint else ""
             reader.error(
                 "distributions",
-                f"unknown distribution {name!r}{suffix} (allowed: {', '.join(known)}, all)",
+                f"unknown distribution {name!r}{did_you_mean(name, known, n=1)} "
+                f"(allowed: {', '.join(known)}, all)",
             )
     return names
 
@@ -287,6 +293,22 @@ def _regions(reader: Reader, provider_region: Any) -> tuple[str, ...]:
     return tuple(names or ())
 
 
+def _allowed_accounts(value: Any, reader: Reader) -> tuple[str, ...]:
+    """``aws:allowedAccountIds`` (the AWS provider's own key): the accounts this stack may
+    change. The provider enforces it for its resources; ocelot checks it before any build."""
+    if value is None:
+        return ()
+    names = Reader({"aws:allowedAccountIds": value}, "aws").strings("allowedAccountIds")
+    bad = [n for n in names or [] if not ACCOUNT_RE.fullmatch(n)]
+    if names is None or bad or not names:
+        shown = bad[0] if bad else value
+        reader.errors.append(
+            f"aws:allowedAccountIds: {shown!r} is not a list of 12-digit AWS account ids"
+        )
+        return ()
+    return tuple(sorted(set(names)))
+
+
 def _accounts(reader: Reader) -> tuple[str, ...]:
     """Account ids to share with; each exactly 12 digits (no ARNs, no aliases)."""
     names = reader.strings("accounts") or []
@@ -298,16 +320,8 @@ def _accounts(reader: Reader) -> tuple[str, ...]:
 
 def _runtimes(reader: Reader) -> tuple[str, ...]:
     names = reader.strings("runtimes") or []
-    if len(names) > MAX_RUNTIMES:
-        reader.error(
-            "runtimes", f"lists {len(names)} runtimes; Lambda allows at most {MAX_RUNTIMES}"
-        )
-    allowed = allowed_runtimes()  # Lambda's names, read from botocore's service model
-    for name in names:
-        if name not in allowed:
-            hint = difflib.get_close_matches(name, sorted(allowed), n=1)
-            suffix = f"; did you mean {hint[0]}?" if hint else ""
-            reader.error("runtimes", f"unknown Lambda runtime {name!r}{suffix}")
+    for problem in runtime_problems(names):  # Lambda's names, from botocore's service model
+        reader.error("runtimes", problem)
     return tuple(sorted(names))
 
 

@@ -7,6 +7,7 @@ import hashlib
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from ocelot_build.buildinfo import (
 from ocelot_build.cache import LayerEntry, file_sha256
 from ocelot_build.catalogue import members
 from ocelot_build.errors import BuildError, UsageError
+from ocelot_build.files import temp_dir, temp_prefix
 from ocelot_build.overlay import apply_overlay
 from ocelot_build.package import write_layer_zip
 from ocelot_build.plan import LayerPlan
@@ -93,8 +95,8 @@ def build_distribution(
                 )
         ids: dict[str, dict[str, tuple[str, ...]]] | None = None
         for plan in plans:
-            with ctx.cache.lock(plan.key):
-                hit = ctx.cache.get(plan.key)
+            with ctx.cache.lock(plan.key, on_wait=_waiting(plan, progress)):
+                hit = ctx.cache.get(plan.key)  # built by another process while we waited
                 if hit is not None:
                     entries[plan.key] = hit
                     continue
@@ -107,6 +109,10 @@ def build_distribution(
     return entries
 
 
+def _waiting(plan: LayerPlan, progress: Progress) -> Callable[[], None]:
+    return lambda: progress.say(f"{plan.label}: another ocelot is building it; waiting")
+
+
 def _build_one(
     ctx: Context,
     plan: LayerPlan,
@@ -116,7 +122,7 @@ def _build_one(
     progress: Progress,
 ) -> LayerEntry:
     began = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="ocelot-out-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("out")) as scratch:
         out = Path(scratch)
         with progress.stage(f"{plan.label}: go build"):
             binary = _guard(
@@ -199,6 +205,7 @@ def _clean_tree(ctx: Context, progress: Progress) -> Path:
     directly; the others work on a copy, so the shared tree is never modified.
     """
     final = ctx.cache.tree_dir(ctx.source.commit)
+    ctx.cache.touch(final)
     with ctx.cache.lock(f"tree-{ctx.source.commit}"):
         if not (final / "collector" / "go.mod").is_file():
             with progress.stage(f"extract upstream collector/ at {ctx.source.commit[:12]}"):
@@ -218,7 +225,7 @@ def _work_tree(ctx: Context, progress: Progress, label: str, private: bool) -> P
     shared = _clean_tree(ctx, progress)
     if not private:
         return shared
-    root = Path(tempfile.mkdtemp(prefix=f"ocelot-{label}-"))
+    root = temp_dir(label, kept=ctx.request.keep_temp)
     shutil.copytree(shared, root / "collector", symlinks=True)
     return root / "collector"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from ocelot_build import proc
 from ocelot_build.catalogue import Component, by_kind, members
 from ocelot_build.errors import BuildError
+from ocelot_build.files import temp_prefix
 from ocelot_build.package import BINARY_ENTRY
 from ocelot_build.toolchain import GoToolchain
 
@@ -47,7 +48,7 @@ def read_build_info(binary: Path, go: GoToolchain) -> BuildInfo:
 
 def read_zip_build_info(zip_path: Path, go: GoToolchain) -> BuildInfo:
     """Build info of a layer zip's ``extensions/collector``, read from a private copy."""
-    with tempfile.TemporaryDirectory(prefix="ocelot-buildinfo-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("buildinfo")) as scratch:
         binary = Path(scratch) / "collector"
         with zipfile.ZipFile(zip_path) as zf, zf.open(BINARY_ENTRY) as src:
             binary.write_bytes(src.read())

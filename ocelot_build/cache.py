@@ -8,14 +8,19 @@ Layout under the root (``$OCELOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/ocelot``, e
     trees/<commit>/collector/  the clean upstream tree of one commit, shared by all builds
     layers/<key[:2]>/<key>/    layer.zip + build.json + sbom.cdx.json, written once (an entry
                                made before SBOMs gets its SBOM added once, derived from its zip)
+    verify/<key>.json          a passed boot check, keyed by the zip's bytes and its setup
     locks/                     one lock file per repository and per layer key
+
+Every kind of entry is laid out here and nowhere else; ``python -m ocelot_build.cache info``
+shows their sizes and ``prune --older-than DAYS`` removes those unused for that long
+(``ocelot_build.housekeeping``). Serving an entry marks it used (its mtime).
 
 Entries appear by an atomic directory rename, so an interrupted build leaves at most a
 ``tmp-*`` directory (swept later), never a half-written entry. A per-key lock makes a second
 concurrent build of the same layer wait and then take the first one's result.
 
 A hit is served only after the zip's sha256 is recomputed and matches the entry's record
-(about 0.1 s per 50 MB, measured in docs/benchmarks.md): a flipped byte or an unreadable
+(about 1.2 ms per MiB, 11-25 ms per real layer: docs/benchmarks.md): a flipped byte or an unreadable
 ``build.json`` evicts the entry with a warning and the layer is rebuilt.
 """
 
@@ -29,21 +34,19 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ocelot_build.errors import UsageError
-from ocelot_build.files import atomic_write_bytes
+from ocelot_build.files import atomic_write_bytes, sweep_stale, write_json
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by ocelot.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
-STALE_TMP_SECONDS = 24 * 3600
 SBOM_FILE = "sbom.cdx.json"
 # What compose_manifest reads from an entry's build.json; an entry without them is evicted.
 REQUIRED_FACTS = (
@@ -97,6 +100,7 @@ class LayerEntry:
     key: str
     zip_path: Path
     facts: dict[str, Any]
+    built_here: bool = False  # False: served from the cache (or built by another process)
 
     @property
     def sbom_path(self) -> Path:
@@ -136,10 +140,11 @@ class Cache:
         return os.access(self.layers_root if self.layers_root.exists() else self.root, os.W_OK)
 
     @contextlib.contextmanager
-    def lock(self, name: str) -> Iterator[None]:
+    def lock(self, name: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """An exclusive inter-process lock, released when the block exits (or we die).
 
-        A read-only cache needs none: nobody can write to it.
+        ``on_wait`` is called once if another process holds it (so a user knows why nothing
+        moves). A read-only cache needs none: nobody can write to it.
         """
         self.ensure()
         try:
@@ -150,7 +155,12 @@ class Cache:
             yield
             return
         with handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
             finally:
@@ -178,10 +188,38 @@ class Cache:
             return None
         facts, problem = _read_sound(entry, key)
         if facts is not None:
+            self.touch(entry)
             return LayerEntry(key, entry / "layer.zip", facts)
         self.warn(f"cache entry {key[:12]} {problem}: evicting it and rebuilding")
         self._evict(entry)
         return None
+
+    def recall_verify(self, key: str) -> dict[str, Any] | None:
+        """A passed boot check remembered under ``key``, or None."""
+        path = self.root / "verify" / f"{key}.json"
+        try:
+            found = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        self.touch(path)
+        return found if isinstance(found, dict) else None
+
+    def remember_verify(self, key: str, result: dict[str, Any]) -> None:
+        """Remember a passed boot check; a read-only cache just does not remember."""
+        with contextlib.suppress(OSError):
+            (self.root / "verify").mkdir(parents=True, exist_ok=True)
+            write_json(self.root / "verify" / f"{key}.json", result)
+
+    @staticmethod
+    def touch(path: Path) -> None:
+        """Mark an entry used now (what ``prune --older-than`` goes by)."""
+        with contextlib.suppress(OSError):
+            os.utime(path)
+
+    def has(self, key: str) -> bool:
+        """Whether ``get`` would serve ``key``, without evicting anything (dry runs)."""
+        entry = self._layer_dir(key)
+        return entry.exists() and _read_sound(entry, key)[0] is not None
 
     def _evict(self, entry: Path) -> None:
         """Move the entry aside (atomic), then delete it; a read-only cache keeps it."""
@@ -197,7 +235,6 @@ class Cache:
         wins."""
         final = self._layer_dir(key)
         final.parent.mkdir(parents=True, exist_ok=True)
-        self._sweep(final.parent)
         staging = Path(tempfile.mkdtemp(prefix="tmp-", dir=final.parent))
         try:
             shutil.copyfile(zip_path, staging / "layer.zip")
@@ -214,7 +251,7 @@ class Cache:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return LayerEntry(key, final / "layer.zip", facts)
+        return LayerEntry(key, final / "layer.zip", facts, built_here=True)
 
     @staticmethod
     def add_sbom(entry: LayerEntry, sbom: bytes) -> bool:
@@ -226,14 +263,15 @@ class Cache:
             return False
         return True
 
-    @staticmethod
-    def _sweep(parent: Path) -> None:
-        """Remove staging directories left by builds that were killed long ago."""
-        now = time.time()
-        for stale in parent.glob("tmp-*"):
-            with contextlib.suppress(OSError):
-                if now - stale.stat().st_mtime > STALE_TMP_SECONDS:
-                    shutil.rmtree(stale, ignore_errors=True)
+    def sweep(self) -> None:
+        """Remove staging directories (entries, extracted trees, clones) that runs killed
+        long ago left behind; everything under these names in the cache is ours."""
+        for parent, pattern in (
+            (self.root, "tmp-*"),
+            (self.root / "repos", "clone-*"),
+            (self.layers_root, "*/tmp-*"),
+        ):
+            sweep_stale(parent, pattern, name=None)
 
 
 def _read_sound(entry: Path, key: str) -> tuple[dict[str, Any] | None, str]:
@@ -254,3 +292,9 @@ def _read_sound(entry: Path, key: str) -> tuple[dict[str, Any] | None, str]:
     if actual != recorded:
         return None, f"changed on disk (zip sha256 {actual[:12]}, recorded {recorded[:12]})"
     return facts, ""
+
+
+if __name__ == "__main__":  # python -m ocelot_build.cache info | prune --older-than DAYS
+    from ocelot_build.housekeeping import main
+
+    sys.exit(main())

@@ -7,7 +7,6 @@ silently ignores it.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -16,9 +15,9 @@ from ocelot_build import gobuildexpr
 from ocelot_build.config import CUSTOM_TAG, TAG_PREFIX, short_tag
 from ocelot_build.registry import KINDS, ComponentSpec
 from ocelot_build.upstream import UpstreamSource
+from ocelot_build.yamlio import closest
 
 COMPONENTS_DIR = "collector/lambdacomponents"
-GO_BUILD = re.compile(r"^//go:build\s+(.+)$", re.MULTILINE)
 IMPORT_BLOCK = re.compile(r"^import\s*\((.*?)\)", re.MULTILINE | re.DOTALL)
 IMPORT_ONE = re.compile(r'^import\s+(?:[\w.]+\s+)?"([^"]+)"', re.MULTILINE)
 QUOTED = re.compile(r'"([^"]+)"')
@@ -47,15 +46,24 @@ class TagCatalogue:
     components: dict[str, Component]
     known_tags: frozenset[str]
     files: tuple[GoFile, ...]
+    upstream_kinds: frozenset[str]  # the kind packages upstream has at this commit
 
     def check(self, tags: tuple[str, ...], where: str) -> list[str]:
-        """Problems with a tag set: unknown tags (with the nearest valid ones), no custom."""
+        """Problems with a tag set: unknown tags (with the nearest valid ones), no custom, an
+        overlay component whose kind package upstream lacks (its wrapper has nowhere to go)."""
         problems = []
         for tag in tags:
             if tag not in self.known_tags:
                 problems.append(
                     f"{where}: unknown build tag {short_tag(tag)!r}; "
                     f"nearest valid: {', '.join(self.nearest(tag))}"
+                )
+        for comp in self.overlay_selected(tags):
+            if comp.kind not in self.upstream_kinds:
+                problems.append(
+                    f"{where}: overlay component {short_tag(comp.tag)!r} is a {comp.kind}, "
+                    f"but upstream has no {COMPONENTS_DIR}/{comp.kind}/ at this commit "
+                    f"(it has {', '.join(sorted(self.upstream_kinds))})"
                 )
         if tags and CUSTOM_TAG not in tags:
             problems.append(
@@ -66,7 +74,7 @@ class TagCatalogue:
 
     def nearest(self, tag: str, n: int = 3) -> list[str]:
         names = sorted(short_tag(t) for t in self.known_tags)
-        close = difflib.get_close_matches(short_tag(tag), names, n=n, cutoff=0.0)
+        close = closest(short_tag(tag), names, n=n, cutoff=0.0)
         return close or names[:n]
 
     def intended(self, tags: tuple[str, ...]) -> dict[str, list[str]]:
@@ -135,15 +143,15 @@ def read_catalogue(source: UpstreamSource, overlay: dict[str, ComponentSpec]) ->
     known = {
         t for f in files for t in gobuildexpr.identifiers(f.constraint) if t.startswith(TAG_PREFIX)
     }
-    return TagCatalogue(components, frozenset(known), files)
+    kinds = frozenset(PurePosixPath(p).parts[2] for p in upstream_files if p.count("/") == 3)
+    return TagCatalogue(components, frozenset(known), files, kinds)
 
 
 def parse_go(path: str, text: str) -> GoFile:
-    match = GO_BUILD.search(text)
     imports = set(IMPORT_ONE.findall(text))
     for block in IMPORT_BLOCK.findall(text):
         imports.update(QUOTED.findall(block))
-    return GoFile(path, match.group(1).strip() if match else "", frozenset(imports))
+    return GoFile(path, gobuildexpr.constraint(text), frozenset(imports))
 
 
 def _kind_imports(files: dict[str, GoFile]) -> dict[str, set[str]]:

@@ -7,46 +7,92 @@ import contextlib
 import dataclasses
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ocelot_build.builder import build_missing, ensure_sbom
 from ocelot_build.cache import Cache, LayerEntry
 from ocelot_build.checks import check_layer
-from ocelot_build.outputs import check_output_dir, write_artifact
+from ocelot_build.config import Distribution
+from ocelot_build.errors import VerifyError
+from ocelot_build.files import sweep_stale, temp_prefix
+from ocelot_build.outputs import check_output_dir, output_paths, quarantine, write_artifact
 from ocelot_build.plan import LayerPlan, plan_layers
 from ocelot_build.progress import Progress
 from ocelot_build.resolve import Context, resolve
-from ocelot_build.types import BuildRequest, LayerArtifact
+from ocelot_build.types import BuildRequest, LayerArtifact, PlannedLayer
 
 
 def run(
-    request: BuildRequest, callback: Callable[[str], None] | None = None
+    request: BuildRequest,
+    callback: Callable[[str], None] | None = None,
+    distributions: Sequence[Distribution] | None = None,
 ) -> list[LayerArtifact]:
     progress = Progress(verbose=request.verbose, callback=callback)
     with _no_shared_writes():
         ctx, chosen = resolve(request, progress)
+        if distributions is not None:  # resolved ones (costs: minimal + X), names checked
+            chosen = list(distributions)
+        sweep_stale(Path(tempfile.gettempdir()))  # what killed runs left: ours, and old
+        ctx.cache.sweep()
         plans = plan_layers(ctx, chosen)
         check_output_dir(request, plans)
         with _run_cache(ctx) as ctx:
             entries = _cache_hits(ctx, plans, progress)
-            hits = set(entries)
-            entries |= build_missing(ctx, [p for p in plans if p.key not in hits], progress)
+            entries |= build_missing(ctx, [p for p in plans if p.key not in entries], progress)
             artifacts = [
                 write_artifact(
                     request,
                     plan,
                     ctx.source,
                     entries[plan.key],
-                    plan.key in hits,
+                    not entries[plan.key].built_here,  # a hit, even if another ocelot built it
                     ensure_sbom(ctx, entries[plan.key]),
                 )
                 for plan in plans
             ]
-            return [
-                check_layer(ctx, plan, artifact, progress)
-                for plan, artifact in zip(plans, artifacts, strict=True)
-            ]
+            return _check_all(ctx, plans, artifacts, progress)
+
+
+def _check_all(
+    ctx: Context, plans: list[LayerPlan], artifacts: list[LayerArtifact], progress: Progress
+) -> list[LayerArtifact]:
+    """Check every layer, even after a failure (none may be left in -o unchecked); each
+    failed one is quarantined, then the failures are raised together."""
+    checked, failures = [], []
+    for plan, artifact in zip(plans, artifacts, strict=True):
+        try:
+            checked.append(check_layer(ctx, plan, artifact, progress))
+        except VerifyError as exc:
+            quarantine(artifact, exc.message)
+            failures.append(exc)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        detail = "\n".join(f.detail for f in failures if f.detail)
+        raise VerifyError("; ".join(f.message for f in failures), detail=detail)
+    return checked
+
+
+def dry_run(
+    request: BuildRequest, callback: Callable[[str], None] | None = None
+) -> list[PlannedLayer]:
+    """The same resolve → plan as ``run``, then stop: which layers the cache has."""
+    progress = Progress(verbose=request.verbose, callback=callback)
+    with _no_shared_writes():
+        ctx, chosen = resolve(request, progress)
+        plans = plan_layers(ctx, chosen)
+        check_output_dir(request, plans)
+    return [
+        PlannedLayer(
+            plan.distribution.name,
+            plan.architecture,
+            plan.key,
+            request.use_cache and ctx.cache.has(plan.key),
+            output_paths(request, plan)[0],
+        )
+        for plan in plans
+    ]
 
 
 @contextlib.contextmanager
@@ -69,7 +115,7 @@ def _run_cache(ctx: Context) -> Iterator[Context]:
     if ctx.request.use_cache:
         yield ctx
         return
-    with tempfile.TemporaryDirectory(prefix="ocelot-nocache-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("nocache")) as scratch:
         yield dataclasses.replace(ctx, cache=Cache(ctx.cache.root, Path(scratch)))
 
 

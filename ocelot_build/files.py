@@ -6,14 +6,51 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 # The checkout this package lives in: config/, Pulumi.yaml and docs/ are found from here.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Every temporary directory ocelot makes outside its cache is named ocelot-tmp-<what>-<8
+# random characters> (tempfile's suffix), so a later run can tell a killed run's leftovers
+# from anything else in $TMPDIR; work trees kept on request are ocelot-kept-<what>-*.
+TEMP_PREFIX = "ocelot-tmp-"
+KEPT_PREFIX = "ocelot-kept-"
+STALE_SECONDS = 24 * 3600  # no build runs this long, so an older temp dir is a leftover
+_OURS = re.compile(rf"{TEMP_PREFIX}[\w.-]+-[a-z0-9_]{{8}}")
+
+
+def temp_dir(what: str, *, kept: bool = False) -> Path:
+    """A new private temporary directory for ``what``, named so that ``sweep`` knows it."""
+    return Path(tempfile.mkdtemp(prefix=f"{KEPT_PREFIX if kept else TEMP_PREFIX}{what}-"))
+
+
+def temp_prefix(what: str) -> str:
+    """The prefix for ``tempfile.TemporaryDirectory`` users (removed on exit, swept if not)."""
+    return f"{TEMP_PREFIX}{what}-"
+
+
+def sweep_stale(parent: Path, pattern: str = "*", name: re.Pattern[str] | None = _OURS) -> None:
+    """Remove directories in ``parent`` that a killed run left: matching ``pattern`` (and
+    ``name``), owned by us, and untouched for ``STALE_SECONDS``. A fresh one may belong to
+    a run still going; another user's is not ours to judge."""
+    cutoff = time.time() - STALE_SECONDS
+    for path in parent.glob(pattern):
+        with contextlib.suppress(OSError):
+            info = path.lstat()
+            if (
+                path.is_dir()
+                and not path.is_symlink()
+                and (name is None or name.fullmatch(path.name))
+                and info.st_uid == os.getuid()
+                and info.st_mtime < cutoff
+            ):
+                shutil.rmtree(path, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -54,6 +91,12 @@ def write_json(path: Path, data: Any) -> None:
     atomic_write_bytes(path, json_text(data).encode())
 
 
+def split_commas(text: str) -> list[str]:
+    """``"a, b,,c"`` → ``["a", "b", "c"]``: the one rule for a comma list (parts stripped,
+    blanks dropped, order and repeats kept so a later check can name a repeat)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def split_list(text: str) -> tuple[str, ...]:
     """``"a, b c"`` → ``("a", "b", "c")``: commas or spaces, blanks dropped, first one wins."""
-    return tuple(dict.fromkeys(p.strip() for p in text.replace(" ", ",").split(",") if p.strip()))
+    return tuple(dict.fromkeys(split_commas(text.replace(" ", ","))))

@@ -62,6 +62,7 @@ class LayerManifest:
     go_env: Mapping[str, str] | None = None
     build_seconds: float | None = None
     verify: Mapping[str, Any] | None = None  # the boot check's report, when one ran
+    failed: str | None = None  # why its checks failed; the zip is then <stem>.failed.zip
     schema: int = MANIFEST_SCHEMA
 
     @property
@@ -95,7 +96,7 @@ class LayerManifest:
             "cache_key": self.cache_key,
             "build_seconds": self.build_seconds,
             "verify": None if self.verify is None else dict(self.verify),
-        }
+        } | ({} if self.failed is None else {"failed": self.failed})
 
     @classmethod
     def from_json(cls, data: object) -> LayerManifest:
@@ -126,6 +127,7 @@ class LayerManifest:
                 go_env=data.get("go_env"),
                 build_seconds=data.get("build_seconds"),
                 verify=data.get("verify"),
+                failed=data.get("failed"),
                 schema=int(data.get("schema", MANIFEST_SCHEMA)),
             )
         except (TypeError, ValueError, AttributeError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from ocelot_build.plan import LayerPlan
 from ocelot_build.sbom import SBOM_SUFFIX
 from ocelot_build.types import BuildRequest, LayerArtifact
 from ocelot_build.upstream import UpstreamSource
+
+FAILED_SUFFIX = ".failed.zip"  # a layer that failed its checks; never taken for a usable one
 
 
 def artifact_stem(layer_name: str, distribution: str, arch: str) -> str:
@@ -90,6 +93,7 @@ def write_artifact(
     sbom_path = zip_path.with_name(zip_path.name.removesuffix(".zip") + SBOM_SUFFIX)
     try:
         request.output_dir.mkdir(parents=True, exist_ok=True)
+        failed_path(zip_path).unlink(missing_ok=True)  # an earlier run's failure of this layer
         atomic_copy(entry.zip_path, zip_path)
         manifest.write(manifest_path)
         atomic_write_bytes(sbom_path, sbom)
@@ -106,3 +110,18 @@ def write_artifact(
         cache_hit,
         sbom_path,
     )
+
+
+def failed_path(zip_path: Path) -> Path:
+    return zip_path.with_name(zip_path.name.removesuffix(".zip") + FAILED_SUFFIX)
+
+
+def quarantine(artifact: LayerArtifact, why: str) -> None:
+    """Rename a layer that failed its checks to ``<stem>.failed.zip``, so nothing in ``-o``
+    looks usable that is not; the manifest on disk (which holds the boot check's report)
+    names that file and says why."""
+    failed = failed_path(artifact.zip_path)
+    os.replace(artifact.zip_path, failed)
+    manifest = LayerManifest.read(artifact.manifest_path)
+    renamed = dataclasses.replace(manifest.zip, file=failed.name)
+    dataclasses.replace(manifest, zip=renamed, failed=why).write(artifact.manifest_path)

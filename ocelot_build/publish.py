@@ -29,8 +29,9 @@ from infra.stack_config import StackConfig, StackConfigError, add_layers, parse_
 from ocelot_build import api, proc
 from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.automation import Progress, StackDriver, open_automation_stack
+from ocelot_build.aws_guard import check_account
 from ocelot_build.errors import PublishError, UsageError
-from ocelot_build.files import PROJECT_ROOT
+from ocelot_build.files import PROJECT_ROOT, split_commas
 from ocelot_build.model import Architecture
 from ocelot_build.proc import redact
 
@@ -135,7 +136,15 @@ def prepare(request: PublishRequest, *, open_stack: OpenStack | None = None) -> 
             f"stack {request.stack!r} with {', '.join(_label(x) for x in request.layers)} "
             f"added: {'; '.join(exc.errors)}"
         ) from None
+    if config.allowed_accounts:  # wrong credentials fail here, not after the build
+        check_account(config.allowed_accounts, _aws_session())
     return PreparedPublish(request, driver, project, before, updates, tuple(changes), config)
+
+
+def _aws_session() -> Any:
+    import boto3
+
+    return boto3.Session()
 
 
 def publish(
@@ -273,7 +282,7 @@ def _list(config: dict[str, str], key: str, stack: str) -> list[str]:
     if raw is None:
         return []
     try:
-        value = json.loads(raw) if raw.strip().startswith("[") else raw.split(",")
+        value = json.loads(raw) if raw.strip().startswith("[") else split_commas(raw)
     except json.JSONDecodeError:
         raise UsageError(f"stack {stack!r}: {NS}:{key} is not a list: {raw!r}") from None
     return [str(v).strip() for v in value if str(v).strip()]

@@ -20,6 +20,7 @@ from typing import Any
 
 from ocelot_build.budgets import Budgets, check_budgets
 from ocelot_build.errors import UsageError
+from ocelot_build.files import temp_prefix
 from ocelot_build.model import Architecture
 from ocelot_build.verify.boot import BootSpec
 from ocelot_build.verify.isolation import sandbox_problem, sandboxed, unsandboxed
@@ -105,7 +106,7 @@ def verify_layer(
         if bundled_config
         else plan_check(components)
     )
-    with tempfile.TemporaryDirectory(prefix="ocelot-verify-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("verify")) as tmp:
         layer = unpack_layer(zip_path, Path(tmp) / "opt")
         say(
             f"unpacked {zip_path.name}: {layer.zip_size:,} B zipped, "

@@ -91,3 +91,36 @@ def test_summary_sizes_are_mib(base_args, tmp_path):
     result = run_cli([*base_args, "-d", "minimal"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert " MiB" in result.stdout and " MB" not in result.stdout
+
+
+def test_a_killed_runs_old_temp_dirs_are_swept_and_nothing_else(
+    request_for, ocelot_cache, tmp_path, monkeypatch
+):
+    """SIGKILL runs no clean-up: the next run removes what it left, if it is ours and old."""
+    import tempfile
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    build_one(request_for())  # creates the cache layout
+    two_days_ago = time.time() - 2 * 24 * 3600
+    leftovers = [
+        tmp / "ocelot-tmp-minimal-a1b2c3d4",
+        tmp / "ocelot-tmp-out-zz9_x8y7",
+        ocelot_cache / "tmp-k1l2m3n4",
+        ocelot_cache / "repos" / "clone-q86mw9lk",
+        ocelot_cache / "layers" / "ab" / "tmp-e5f6g7h8",
+    ]
+    kept = [
+        tmp / "ocelot-tmp-minimal-fresh123",  # young: a run may still be using it
+        tmp / "ocelot-kept-minimal-a1b2c3d4",  # --keep-temp asked for it
+        tmp / "ocelot-real-cache",  # not a name we make
+        tmp / "other-tool-a1b2c3d4",
+    ]
+    for path in leftovers + kept:
+        (path / "collector").mkdir(parents=True)
+        if "fresh" not in path.name:
+            os.utime(path, (two_days_ago, two_days_ago))
+    assert build_one(request_for()).cache_hit
+    assert [p for p in leftovers if p.exists()] == []
+    assert [p for p in kept if not p.exists()] == []

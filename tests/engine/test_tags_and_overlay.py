@@ -143,3 +143,52 @@ def test_wrapper_whose_build_line_misses_its_tag_is_a_config_error(tmp_path, req
     )
     with pytest.raises(UsageError, match=r"does not name lambdacomponents\.exporter\.extra"):
         build_one(request_for(registry_path=registry))
+
+
+def test_an_overlay_component_whose_kind_upstream_lacks_is_one_line(
+    request_for, dists_file, standin, tmp_path
+):
+    """An older upstream without lambdacomponents/connector/: refused before any work."""
+    import subprocess
+
+    work = tmp_path / "old-upstream"
+    git = ["git", "-C", str(work)]
+    subprocess.run(["git", "clone", "-q", str(standin.path), str(work)], check=True)
+    subprocess.run([*git, "rm", "-rq", "collector/lambdacomponents/connector"], check=True)
+    subprocess.run(
+        [*git, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "old"], check=True
+    )
+    wrappers = tmp_path / "overlay" / "lambdacomponents" / "connector"
+    wrappers.mkdir(parents=True)
+    (wrappers / "extra.go").write_text(
+        "//go:build lambdacomponents.custom && (lambdacomponents.all || "
+        "lambdacomponents.connector.all || lambdacomponents.connector.extra)\n\n"
+        "package connector\n"
+    )
+    registry = tmp_path / "overlay" / "components.yaml"
+    registry.write_text(
+        yaml.safe_dump(
+            {
+                "root": ".",
+                "components": {
+                    "connector.extra": {
+                        "description": "test connector",
+                        "id": "extra",
+                        "files": ["lambdacomponents/connector/extra.go"],
+                        "modules": [],
+                    }
+                },
+            }
+        )
+    )
+    _add_dist(dists_file, "extra", base="minimal", **{"build-tags": ["connector.extra"]})
+    with pytest.raises(UsageError) as err:
+        build_one(
+            request_for(upstream_repo=str(work), distributions=("extra",), registry_path=registry)
+        )
+    assert str(err.value) == (
+        "distribution extra: overlay component 'connector.extra' is a connector, but upstream "
+        "has no collector/lambdacomponents/connector/ at this commit "
+        "(it has exporter, extension, processor, receiver)"
+    )
+    assert not (tmp_path / "out").exists()

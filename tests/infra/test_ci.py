@@ -1,4 +1,7 @@
-"""``python -m infra.ci``: the workflow's build matrix and per-stack settings, from real files."""
+"""``python -m infra.ci plan``: the workflow's build matrix and stacks, from committed files.
+
+CI records desired state in git: the one input selects stacks; a run never edits
+``Pulumi.<stack>.yaml``, so a run after any other run of the same commit plans the same."""
 
 from __future__ import annotations
 
@@ -10,15 +13,18 @@ import yaml
 from infra import ci
 from ocelot_build.errors import UsageError
 
+COMMIT = "c72580eb31f561c6cac4770cd274ea1e06e0b4b0"
+
 
 @pytest.fixture
-def project(tmp_path, dist_file, standin, ocelot_cache):
-    """A project dir with two stacks on the stand-in upstream (a real bare git repo)."""
-    common = {"ocelot:upstreamRepo": str(standin.path), "ocelot:configFile": dist_file.name}
+def project(tmp_path, dist_file):
+    """A project dir with two committed stacks pinned to one commit."""
+    common = {"ocelot:configFile": dist_file.name, "ocelot:upstreamRef": COMMIT}
     stacks = {
         "prod-eu": {"aws:region": "eu-west-1", "ocelot:distributions": ["minimal"], **common},
-        "prod-us": {"aws:region": "us-east-1", "ocelot:distributions": ["minimal", "tracing"],
-                    "ocelot:architectures": ["arm64"], **common},
+        "prod-us": {"aws:region": "us-east-1",
+                    "ocelot:distributions": ["minimal", "tracing", "full/arm64"],
+                    "ocelot:architectures": ["amd64"], **common},
     }  # fmt: skip
     for name, values in stacks.items():
         (tmp_path / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": values}))
@@ -29,33 +35,42 @@ def _inputs(**env):
     return ci.RunInputs.from_env({"STACKS": "prod-eu,prod-us", **env})
 
 
-def test_plan_builds_each_layer_once_from_one_commit(project, standin):
-    result = ci.plan(_inputs(ARCHITECTURES="all"), project)
+def test_plan_builds_each_committed_layer_once_at_the_pinned_commit(project):
+    result = ci.plan(_inputs(), project)
     jobs = sorted((j["distribution"], j["architecture"]) for j in result["matrix"])
-    assert jobs == [("minimal", "amd64"), ("minimal", "arm64"), ("tracing", "arm64")]
-    assert {j["commit"] for j in result["matrix"]} == {standin.main_commit}
+    assert jobs == [("full", "arm64"), ("minimal", "amd64"), ("minimal", "arm64"),
+                    ("tracing", "amd64")]  # fmt: skip
+    assert {j["commit"] for j in result["matrix"]} == {COMMIT}
     assert {j["config"] for j in result["matrix"]} == {"distributions.yaml"}
     assert result["stacks"] == [
-        {"stack": "prod-eu", "region": "eu-west-1", "commit": standin.main_commit},
-        {"stack": "prod-us", "region": "us-east-1", "commit": standin.main_commit},
+        {"stack": "prod-eu", "region": "eu-west-1"},
+        {"stack": "prod-us", "region": "us-east-1"},
     ]
 
 
-def test_run_inputs_add_to_each_stack(project, standin):
-    inputs = _inputs(DISTRIBUTIONS="tracing", ARCHITECTURES="amd64", UPSTREAM_REF=standin.tag_name)
-    result = ci.plan(inputs, project)
-    jobs = sorted((j["distribution"], j["architecture"]) for j in result["matrix"])
-    # prod-eu has the default architectures (both); prod-us gains amd64
-    assert jobs == [(d, a) for d in ("minimal", "tracing") for a in ("amd64", "arm64")]
-    assert {s["commit"] for s in result["stacks"]} == {standin.tag_commit}
+def test_a_run_never_changes_the_committed_stack_files(project):
+    before = {p.name: p.read_bytes() for p in project.glob("Pulumi.*.yaml")}
+    first = ci.plan(_inputs(), project)
+    assert {p.name: p.read_bytes() for p in project.glob("Pulumi.*.yaml")} == before
+    assert ci.plan(_inputs(), project) == first
 
 
-def test_apply_pins_the_commit_and_spells_out_the_run(project, standin):
-    path = ci.apply("prod-us", standin.main_commit, _inputs(DISTRIBUTIONS="all"), project)
-    config = yaml.safe_load(path.read_text())["config"]
-    assert config["ocelot:upstreamRef"] == standin.main_commit
-    assert config["ocelot:distributions"] == ["minimal", "tracing", "full"]
-    assert config["ocelot:architectures"] == ["arm64"]
+def test_only_stacks_can_be_chosen_at_run_time():
+    """Distributions, architectures or a ref given as inputs would publish what git does not
+    record; the workflow has no such inputs and the plan reads none."""
+    inputs = ci.RunInputs.from_env(
+        {"STACKS": "prod-eu", "DISTRIBUTIONS": "full", "UPSTREAM_REF": "main"}
+    )
+    assert inputs == ci.RunInputs(stacks=("prod-eu",))
+
+
+def test_a_stack_on_a_branch_is_refused(project):
+    path = project / "Pulumi.prod-eu.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["config"]["ocelot:upstreamRef"] = "main"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(UsageError, match=r"ocelot:upstreamRef 'main' is not a full commit SHA"):
+        ci.plan(_inputs(), project)
 
 
 def test_bad_stack_config_is_reported_with_the_stack_and_key(project):

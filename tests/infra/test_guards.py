@@ -106,3 +106,18 @@ class FakeMocks(pulumi.runtime.Mocks):
 
     def call(self, args):
         return {}
+
+
+def test_public_stacks_must_name_their_accounts(tmp_path, base_config):
+    public = {**base_config, "ocelot:public": "true"}
+    assert _errors(public, tmp_path) == [
+        "aws:allowedAccountIds: required for a public stack: list the account ids it may "
+        "publish into (the provider and ocelot refuse credentials for any other account)"
+    ]
+    assert _errors({**public, "aws:allowedAccountIds": ["12345"]}, tmp_path) == [
+        "aws:allowedAccountIds: '12345' is not a list of 12-digit AWS account ids"
+    ]
+    wire = {k: v if isinstance(v, str) else json.dumps(v) for k, v in public.items()}
+    wire["aws:allowedAccountIds"] = '["222233334444", "111122223333"]'  # as Pulumi passes it
+    config = parse_stack_config(wire, root=tmp_path)
+    assert config.allowed_accounts == ("111122223333", "222233334444")

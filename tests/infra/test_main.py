@@ -46,7 +46,7 @@ def test_main_reports_every_config_error_without_a_traceback(monkeypatch, base_c
     with pytest.raises(pulumi.RunError) as caught:
         _run_main(bad, monkeypatch, FakeBuilder(), tmp_path)
     lines = str(caught.value).splitlines()
-    assert lines[0].startswith("ocelot:pubic: unknown key; did you mean ocelot:public?")
+    assert lines[0].startswith("ocelot:pubic: unknown key (did you mean: ocelot:public)")
     assert lines[1].startswith("ocelot:architectures: unknown architecture 'sparc'")
 
 
@@ -59,3 +59,17 @@ def test_main_reports_a_failed_boot_check_with_the_collector_lines(
     text = str(caught.value)
     assert "boot check failed" in text and "error type: failed to start the collector" in text
     assert '{"level":"error","msg":"failed to build pipelines"}' in text
+
+
+def test_main_refuses_credentials_outside_the_allowed_accounts(
+    monkeypatch, base_config, tmp_path, moto
+):
+    """STS (moto on 127.0.0.1) says 123456789012: nothing is built or declared."""
+    builder = FakeBuilder()
+    config = {**base_config, "aws:allowedAccountIds": ["111122223333"]}
+    with pytest.raises(pulumi.RunError, match="not in aws:allowedAccountIds"):
+        _run_main(config, monkeypatch, builder, tmp_path)
+    assert builder.calls == []
+    mocks = _run_main({**config, "aws:allowedAccountIds": ["123456789012"]}, monkeypatch,
+                      builder, tmp_path)  # fmt: skip
+    assert len(mocks.of_type(LAYER)) == 4

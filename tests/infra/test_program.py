@@ -32,6 +32,7 @@ from infra.layers import (
 from ocelot_build.errors import ConfigError, VerifyError
 
 ORG = "o-abcdef1234"
+ALLOWED = {"aws:allowedAccountIds": ["123456789012"]}  # required for a public stack
 
 
 def _names(dists, arches, regions):
@@ -97,7 +98,7 @@ def test_runtimes_and_layer_name_reach_every_version(tmp_path, base_config):
 
 def test_versions_are_retained_nothing_else_is(tmp_path, base_config):
     run = run_program(
-        {**base_config, "ocelot:public": "true"}, root=tmp_path, builder=FakeBuilder()
+        {**base_config, "ocelot:public": "true", **ALLOWED}, root=tmp_path, builder=FakeBuilder()
     )
     retained = {r.typ for r in run.mocks.resources if r.retain_on_delete}
     assert retained == {LAYER}
@@ -112,7 +113,7 @@ SLOTS = _names(["minimal", "tracing"], ["amd64", "arm64"], ["eu-west-1"])
     ("config", "token"),
     [
         ({}, "private"),
-        ({"ocelot:public": "true"}, "public"),
+        ({"ocelot:public": "true", **ALLOWED}, "public"),
         ({"ocelot:organizationId": ORG}, f"org:{ORG}"),
         (
             {"ocelot:accounts": ["444455556666", "111122223333"]},
@@ -136,6 +137,15 @@ def test_every_slot_has_one_sharing_command_whatever_the_mode(tmp_path, base_con
     assert inputs["addPreviousOutputInEnv"] is True and inputs["logging"] == "stderr"
     assert "/" not in inputs["create"]  # no checkout path in the state
     assert run.output["eu-west-1"]["tracing"]["arm64"]["sharing"] == token
+    assert "AWS_PROFILE" not in env
+
+
+def test_the_stacks_aws_profile_reaches_the_sharing_step(tmp_path, base_config):
+    run = run_program(
+        {**base_config, "aws:profile": "publisher"}, root=tmp_path, builder=FakeBuilder()
+    )
+    for record in run.mocks.of_type(COMMAND):
+        assert record.inputs["environment"]["AWS_PROFILE"] == "publisher"
 
 
 def _inputs(run) -> dict[str, dict]:
@@ -149,7 +159,7 @@ def _inputs(run) -> dict[str, dict]:
 
 def test_a_sharing_change_touches_only_the_sharing_commands(tmp_path, base_config):
     public = run_program(
-        {**base_config, "ocelot:public": "true"}, root=tmp_path, builder=FakeBuilder()
+        {**base_config, "ocelot:public": "true", **ALLOWED}, root=tmp_path, builder=FakeBuilder()
     )
     private = run_program(base_config, root=tmp_path, builder=FakeBuilder(), prior=public)
     assert _fingerprint(public) == _fingerprint(private)  # no new versions
@@ -208,7 +218,7 @@ def test_stack_output_maps_region_distribution_architecture(tmp_path, base_confi
 
 
 def test_preview_builds_in_process_and_tolerates_unknown_outputs(tmp_path, base_config):
-    config = {**base_config, "ocelot:public": "true"}
+    config = {**base_config, "ocelot:public": "true", **ALLOWED}
     builder = FakeBuilder()
     preview = run_program(config, root=tmp_path, builder=builder, preview=True)
     assert len(builder.calls) == 1  # the zips (and so their hashes) exist during preview
@@ -236,6 +246,8 @@ def test_big_zip_goes_through_a_locked_down_bucket_per_region(tmp_path, base_con
     run = run_program({**base_config, "ocelot:regions": regions}, root=tmp_path, builder=builder)
     assert run.names(BUCKET) == ["ocelot-layers-eu-west-1", "ocelot-layers-us-east-1"]
     assert run.by_name("ocelot-layers-us-east-1").inputs["region"] == "us-east-1"
+    staging = [r for r in run.mocks.resources if r.name.startswith("ocelot-layers-us-east-1")]
+    assert len(staging) == 4 and all(r.retain_on_delete for r in staging)
     block = run.by_name("ocelot-layers-us-east-1-private").inputs
     assert all(
         block[k]

@@ -17,6 +17,8 @@ from ocelot_build.api import BuildRequest
 from ocelot_build.errors import PublishError, ToolMissingError, UsageError
 from ocelot_build.model import Architecture
 
+MOTO = "123456789012"  # the account moto's STS answers for
+
 
 class FakeStack:
     """A StackDriver whose preview and up run the real program under Pulumi mocks; a small
@@ -263,9 +265,13 @@ def test_project_dir_is_found_upwards_or_in_the_checkout(tmp_path):
     assert publish.find_project_dir(tmp_path.parent) == checkout
 
 
-def test_public_is_adopted_by_a_fresh_stack_and_refused_on_a_private_one(tmp_path, dist_file):
+def test_public_is_adopted_by_a_fresh_stack_and_refused_on_a_private_one(tmp_path, dist_file, moto):
     request, artifacts = _built(tmp_path, dist_file)
     fresh = FakeStack({"aws:region": "us-east-1"}, root=tmp_path)
+    with pytest.raises(UsageError, match="aws:allowedAccountIds: required for a public stack"):
+        _publish(fresh, request, artifacts, tmp_path, name="new", public=True)
+    assert fresh.calls == []  # refused before the build and before any write
+    fresh = FakeStack({"aws:region": "us-east-1", "aws:allowedAccountIds": [MOTO]}, root=tmp_path)
     result = _publish(
         fresh, request, artifacts, tmp_path, name="new", public=True, runtimes=("python3.13",)
     )
@@ -362,3 +368,25 @@ def test_a_sibling_declared_but_never_built_is_refused(tmp_path, base_config, di
         _publish(stack, request, artifacts, tmp_path)
     assert "  create ocelot:index:CollectorLayer minimal-arm64-eu-west-1 (" in caught.value.detail
     assert stack.values["ocelot:distributions"] == '["minimal"]'
+
+
+def test_credentials_for_another_account_are_refused_before_the_build(
+    tmp_path, base_config, dist_file, moto
+):
+    """moto's STS answers for account 123456789012; the stack allows only another one."""
+    config = {**base_config, "aws:allowedAccountIds": ["111122223333"]}
+    stack = FakeStack(config, root=tmp_path, deployed=config)
+    request, _ = _built(tmp_path, dist_file)
+    wanted = publish.PublishRequest("dev", request, request.distributions, work_dir=tmp_path)
+    with pytest.raises(UsageError) as caught:
+        publish.prepare(wanted, open_stack=lambda n, wd: stack)
+    assert str(caught.value) == (
+        f"AWS credentials are for account {MOTO}, which is not in aws:allowedAccountIds "
+        "(111122223333); nothing was changed"
+    )
+    assert stack.calls == []
+    allowed = {**config, "aws:allowedAccountIds": ["111122223333", MOTO]}
+    stack = FakeStack(allowed, root=tmp_path, deployed=allowed)
+    assert publish.prepare(wanted, open_stack=lambda n, wd: stack).config.allowed_accounts == (
+        "111122223333", MOTO
+    )  # fmt: skip

@@ -10,7 +10,7 @@ MODES = {
     "private": {},
     "accounts": {"ocelot:accounts": ["111122223333", "444455556666"]},
     "org": {"ocelot:organizationId": "o-abcdef1234"},
-    "public": {"ocelot:public": "true"},
+    "public": {"ocelot:public": "true", "aws:allowedAccountIds": ["123456789012"]},
 }
 
 

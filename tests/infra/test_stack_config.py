@@ -75,7 +75,12 @@ def test_every_key_is_read(tmp_path, base_config, dist_file):
 
 
 def test_cli_style_comma_lists_and_booleans_are_accepted(tmp_path, base_config):
-    raw = {**base_config, "ocelot:distributions": "tracing, minimal", "ocelot:public": "True"}
+    raw = {
+        **base_config,
+        "ocelot:distributions": "tracing, minimal",
+        "ocelot:public": "True",
+        "aws:allowedAccountIds": ["123456789012"],
+    }
     raw["ocelot:architectures"] = "arm64"
     config = _parse(raw, tmp_path)
     assert config.distributions == ("tracing", "minimal")
@@ -97,7 +102,7 @@ def test_unknown_key_is_an_error_with_a_suggestion(tmp_path, base_config):
     errors = _errors({**base_config, "ocelot:architecture": "arm64"}, tmp_path)
     assert len(errors) == 1
     assert errors[0].startswith(
-        "ocelot:architecture: unknown key; did you mean ocelot:architectures?"
+        "ocelot:architecture: unknown key (did you mean: ocelot:architectures)"
     )
     assert all(key in errors[0] for key in KEYS)
 
@@ -127,9 +132,9 @@ def test_every_problem_is_reported_each_with_its_key(tmp_path, dist_file):
         "organizationId", "regions", "verify", "s3Buckets",
     }  # fmt: skip
     text = "\n".join(errors)
-    assert "unknown distribution 'minmal'; did you mean minimal?" in text
+    assert "unknown distribution 'minmal' (did you mean: minimal)" in text
     assert "unknown architecture 'sparc'" in text
-    assert "did you mean python3.12?" in text
+    assert "(did you mean: python3.12)" in text
     assert "unknown AWS region 'Europe'" in text
     assert "region 'us-east-1' is not one of the stack's regions" in text
 
@@ -162,7 +167,12 @@ def test_a_region_is_required_from_somewhere(tmp_path, dist_file):
 
 
 def test_public_and_organization_together_is_an_error(tmp_path, base_config):
-    raw = {**base_config, "ocelot:public": "true", "ocelot:organizationId": "o-abcdef1234"}
+    raw = {
+        **base_config,
+        "ocelot:public": "true",
+        "aws:allowedAccountIds": ["123456789012"],
+        "ocelot:organizationId": "o-abcdef1234",
+    }
     (error,) = _errors(raw, tmp_path)
     assert error.startswith("ocelot:organizationId: cannot be combined with ocelot:public;")
 

@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_bench_prints_all_three_scenarios_with_figures(tmp_path):
+def test_bench_prints_all_four_scenarios_with_figures(tmp_path):
     out = tmp_path / "bench.md"
     result = subprocess.run(
         [
@@ -30,11 +30,12 @@ def test_bench_prints_all_three_scenarios_with_figures(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| (")]
-    assert [r.split("|")[1].strip()[:3] for r in rows] == ["(a)", "(b)", "(c)"]
+    assert [r.split("|")[1].strip()[:3] for r in rows] == ["(a)", "(b)", "(c)", "(d)"]
     for row in rows:
         wall = float(row.split("|")[3])
         assert wall > 0
-    baseline_ratio = rows[2].split("|")[7].strip()
-    assert baseline_ratio == "1.00"
+    assert rows[2].split("|")[7].strip() == "1.00"  # (c) against itself
+    assert rows[3].split("|")[8].strip() == "1.00"  # (d) against itself
+    assert float(rows[0].split("|")[8]) > 0  # (a)/(d), next to (a)/(c)
     assert re.search(r"Go go1\.\d+", result.stdout)
     assert out.read_text() in result.stdout + "\n"
