@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ocelot_build.files import split_commas
+
 
 class Reader:
     """Reads one ``ocelot:`` key at a time, decoding JSON and collecting errors."""
@@ -93,4 +95,4 @@ def _decode(text: str) -> Any:
             return json.loads(stripped)
         except json.JSONDecodeError:
             return text
-    return [part.strip() for part in stripped.split(",") if part.strip()]
+    return split_commas(stripped)

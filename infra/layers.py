@@ -88,6 +88,7 @@ class LayerSpec:
     runtimes: tuple[str, ...] = ()
     sharing: Sharing = field(default_factory=Sharing)
     base_name: str = "ocel"  # ocelot:layerName, for the SSM parameter's path
+    aws_profile: str | None = None  # aws:profile, for the sharing step's own AWS calls
 
     @property
     def via_s3(self) -> bool:
@@ -186,7 +187,9 @@ class CollectorLayer(pulumi.ComponentResource):
             create=RECONCILE,
             update=RECONCILE,
             delete=REVOKE,
-            environment=command_environment(spec.layer_name, spec.sharing, spec.region, self.arn),
+            environment=command_environment(
+                spec.layer_name, spec.sharing, spec.region, self.arn, spec.aws_profile
+            ),
             add_previous_output_in_env=True,
             logging=command.local.Logging.STDERR,  # the per-version lines, not the JSON record
             opts=pulumi.ResourceOptions(parent=self),

@@ -167,6 +167,7 @@ def layer_spec(config: StackConfig, region: str, artifact: LayerArtifact) -> Lay
         runtimes=config.runtimes,
         sharing=config.sharing,
         base_name=config.layer_name,
+        aws_profile=config.aws_profile,
     )
 
 

@@ -11,7 +11,6 @@ no Pulumi runtime; ``load_stack_config`` feeds it the running program's config.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,15 +24,15 @@ from ocelot_build.config import ALL_ALONE, load_distributions
 from ocelot_build.errors import ConfigError, UsageError
 from ocelot_build.model import Architecture
 from ocelot_build.runtimes import (
-    allowed_runtimes,
     layer_name_problem,
     region_problem,
+    runtime_problems,
 )
 from ocelot_build.sharing import ACCOUNT_RE, ORG_RE, Sharing
+from ocelot_build.yamlio import did_you_mean
 
 NAMESPACE = "ocelot"
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-MAX_RUNTIMES = 15  # Lambda's CompatibleRuntimes limit
 
 KEYS = (
     "distributions", "architectures", "layerName", "upstreamRepo", "upstreamRef", "runtimes",
@@ -56,6 +55,7 @@ class StackConfig:
     public: bool = False
     organization_id: str | None = None
     accounts: tuple[str, ...] = ()  # 12-digit account ids to share with, sorted
+    aws_profile: str | None = None  # aws:profile, passed on to the sharing step
     allowed_accounts: tuple[str, ...] = ()  # aws:allowedAccountIds: where it may publish
     config_file: Path | None = None  # None: the project's config/distributions.yaml
     components_file: Path | None = None  # None: the project's config/components.yaml
@@ -135,9 +135,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
     reader = Reader(raw, NAMESPACE)
     for key in sorted(k.split(":", 1)[1] for k in raw if k.startswith(f"{NAMESPACE}:")):
         if key not in KEYS:
-            hint = difflib.get_close_matches(key, KEYS, n=1)
-            suffix = f"; did you mean ocelot:{hint[0]}?" if hint else ""
-            reader.error(key, f"unknown key{suffix} (known: {', '.join(KEYS)})")
+            hint = did_you_mean(f"ocelot:{key}", [f"ocelot:{k}" for k in KEYS], n=1)
+            reader.error(key, f"unknown key{hint} (known: {', '.join(KEYS)})")
     regions = _regions(reader, raw.get("aws:region"))
     values = {
         "distributions": _distributions(reader),
@@ -150,6 +149,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "public": reader.flag("public", False),
         "organization_id": reader.pattern("organizationId", ORG_RE, None),
         "accounts": _accounts(reader),
+        "aws_profile": raw.get("aws:profile") if isinstance(raw.get("aws:profile"), str) else None,
         "config_file": _file(reader, "configFile", root),
         "components_file": _file(reader, "componentsFile", root),
         "verify": reader.flag("verify", True),
@@ -204,11 +204,10 @@ def _check_distributions(reader: Reader, values: dict[str, Any]) -> tuple[str, .
         reader.error("distributions", ALL_ALONE)
     for name in (split_entry(n)[0] for n in names if n != "all"):
         if name not in known:
-            hint = difflib.get_close_matches(name, list(known), n=1)
-            suffix = f"; did you mean {hint[0]}?" if hint else ""
             reader.error(
                 "distributions",
-                f"unknown distribution {name!r}{suffix} (allowed: {', '.join(known)}, all)",
+                f"unknown distribution {name!r}{did_you_mean(name, known, n=1)} "
+                f"(allowed: {', '.join(known)}, all)",
             )
     return names
 
@@ -321,16 +320,8 @@ def _accounts(reader: Reader) -> tuple[str, ...]:
 
 def _runtimes(reader: Reader) -> tuple[str, ...]:
     names = reader.strings("runtimes") or []
-    if len(names) > MAX_RUNTIMES:
-        reader.error(
-            "runtimes", f"lists {len(names)} runtimes; Lambda allows at most {MAX_RUNTIMES}"
-        )
-    allowed = allowed_runtimes()  # Lambda's names, read from botocore's service model
-    for name in names:
-        if name not in allowed:
-            hint = difflib.get_close_matches(name, sorted(allowed), n=1)
-            suffix = f"; did you mean {hint[0]}?" if hint else ""
-            reader.error("runtimes", f"unknown Lambda runtime {name!r}{suffix}")
+    for problem in runtime_problems(names):  # Lambda's names, from botocore's service model
+        reader.error("runtimes", problem)
     return tuple(sorted(names))
 
 

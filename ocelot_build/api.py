@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ocelot_build.config import Distribution
-from ocelot_build.engine import run
+from ocelot_build.engine import dry_run, run
 from ocelot_build.types import (
     DEFAULT_LAYER_NAME,
     DEFAULT_UPSTREAM_REF,
     DEFAULT_UPSTREAM_REPO,
     BuildRequest,
     LayerArtifact,
+    PlannedLayer,
     ProgressCallback,
 )
 
@@ -25,8 +26,10 @@ __all__ = [
     "DEFAULT_UPSTREAM_REPO",
     "BuildRequest",
     "LayerArtifact",
+    "PlannedLayer",
     "ProgressCallback",
     "build_layers",
+    "plan_build",
 ]
 
 
@@ -42,3 +45,12 @@ def build_layers(
     ``distributions`` (resolved ones, e.g. the costs tool's ``minimal + X``) replaces the
     names in ``request`` once those are checked; they are validated like any other."""
     return run(request, progress, distributions)
+
+
+def plan_build(
+    request: BuildRequest, progress: ProgressCallback | None = None
+) -> list[PlannedLayer]:
+    """The dry run: every layer ``build_layers`` would produce, its cache key and whether
+    the cache has it. Builds nothing and writes no output (the upstream is still fetched:
+    the commit is part of every key)."""
+    return dry_run(request, progress)

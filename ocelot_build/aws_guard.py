@@ -33,16 +33,18 @@ def caller_account(session: Any) -> str:
         ) from None
 
 
-def check_account(allowed: Collection[str], session: Any) -> str:
+def check_account(
+    allowed: Collection[str], session: Any, *, source: str = "aws:allowedAccountIds"
+) -> str:
     """Return the caller's account id if it is in ``allowed``; else UsageError (exit 2).
 
     An empty ``allowed`` allows every account (private stacks need no list; the stack
-    config guard decides when one is required).
+    config guard decides when one is required). ``source`` names where the list came from.
     """
     account = caller_account(session)
     if allowed and account not in allowed:
         raise UsageError(
             f"AWS credentials are for account {account}, which is not in "
-            f"aws:allowedAccountIds ({', '.join(sorted(allowed))}); nothing was changed"
+            f"{source} ({', '.join(sorted(allowed))}); nothing was changed"
         )
     return account

@@ -205,6 +205,7 @@ def _clean_tree(ctx: Context, progress: Progress) -> Path:
     directly; the others work on a copy, so the shared tree is never modified.
     """
     final = ctx.cache.tree_dir(ctx.source.commit)
+    ctx.cache.touch(final)
     with ctx.cache.lock(f"tree-{ctx.source.commit}"):
         if not (final / "collector" / "go.mod").is_file():
             with progress.stage(f"extract upstream collector/ at {ctx.source.commit[:12]}"):

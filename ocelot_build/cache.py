@@ -8,7 +8,12 @@ Layout under the root (``$OCELOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/ocelot``, e
     trees/<commit>/collector/  the clean upstream tree of one commit, shared by all builds
     layers/<key[:2]>/<key>/    layer.zip + build.json + sbom.cdx.json, written once (an entry
                                made before SBOMs gets its SBOM added once, derived from its zip)
+    verify/<key>.json          a passed boot check, keyed by the zip's bytes and its setup
     locks/                     one lock file per repository and per layer key
+
+Every kind of entry is laid out here and nowhere else; ``python -m ocelot_build.cache info``
+shows their sizes and ``prune --older-than DAYS`` removes those unused for that long
+(``ocelot_build.housekeeping``). Serving an entry marks it used (its mtime).
 
 Entries appear by an atomic directory rename, so an interrupted build leaves at most a
 ``tmp-*`` directory (swept later), never a half-written entry. A per-key lock makes a second
@@ -35,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ocelot_build.errors import UsageError
-from ocelot_build.files import atomic_write_bytes, sweep_stale
+from ocelot_build.files import atomic_write_bytes, sweep_stale, write_json
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -183,10 +188,38 @@ class Cache:
             return None
         facts, problem = _read_sound(entry, key)
         if facts is not None:
+            self.touch(entry)
             return LayerEntry(key, entry / "layer.zip", facts)
         self.warn(f"cache entry {key[:12]} {problem}: evicting it and rebuilding")
         self._evict(entry)
         return None
+
+    def recall_verify(self, key: str) -> dict[str, Any] | None:
+        """A passed boot check remembered under ``key``, or None."""
+        path = self.root / "verify" / f"{key}.json"
+        try:
+            found = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        self.touch(path)
+        return found if isinstance(found, dict) else None
+
+    def remember_verify(self, key: str, result: dict[str, Any]) -> None:
+        """Remember a passed boot check; a read-only cache just does not remember."""
+        with contextlib.suppress(OSError):
+            (self.root / "verify").mkdir(parents=True, exist_ok=True)
+            write_json(self.root / "verify" / f"{key}.json", result)
+
+    @staticmethod
+    def touch(path: Path) -> None:
+        """Mark an entry used now (what ``prune --older-than`` goes by)."""
+        with contextlib.suppress(OSError):
+            os.utime(path)
+
+    def has(self, key: str) -> bool:
+        """Whether ``get`` would serve ``key``, without evicting anything (dry runs)."""
+        entry = self._layer_dir(key)
+        return entry.exists() and _read_sound(entry, key)[0] is not None
 
     def _evict(self, entry: Path) -> None:
         """Move the entry aside (atomic), then delete it; a read-only cache keeps it."""
@@ -259,3 +292,9 @@ def _read_sound(entry: Path, key: str) -> tuple[dict[str, Any] | None, str]:
     if actual != recorded:
         return None, f"changed on disk (zip sha256 {actual[:12]}, recorded {recorded[:12]})"
     return facts, ""
+
+
+if __name__ == "__main__":  # python -m ocelot_build.cache info | prune --older-than DAYS
+    from ocelot_build.housekeeping import main
+
+    sys.exit(main())

@@ -7,7 +7,6 @@ silently ignores it.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -16,9 +15,9 @@ from ocelot_build import gobuildexpr
 from ocelot_build.config import CUSTOM_TAG, TAG_PREFIX, short_tag
 from ocelot_build.registry import KINDS, ComponentSpec
 from ocelot_build.upstream import UpstreamSource
+from ocelot_build.yamlio import closest
 
 COMPONENTS_DIR = "collector/lambdacomponents"
-GO_BUILD = re.compile(r"^//go:build\s+(.+)$", re.MULTILINE)
 IMPORT_BLOCK = re.compile(r"^import\s*\((.*?)\)", re.MULTILINE | re.DOTALL)
 IMPORT_ONE = re.compile(r'^import\s+(?:[\w.]+\s+)?"([^"]+)"', re.MULTILINE)
 QUOTED = re.compile(r'"([^"]+)"')
@@ -75,7 +74,7 @@ class TagCatalogue:
 
     def nearest(self, tag: str, n: int = 3) -> list[str]:
         names = sorted(short_tag(t) for t in self.known_tags)
-        close = difflib.get_close_matches(short_tag(tag), names, n=n, cutoff=0.0)
+        close = closest(short_tag(tag), names, n=n, cutoff=0.0)
         return close or names[:n]
 
     def intended(self, tags: tuple[str, ...]) -> dict[str, list[str]]:
@@ -149,11 +148,10 @@ def read_catalogue(source: UpstreamSource, overlay: dict[str, ComponentSpec]) ->
 
 
 def parse_go(path: str, text: str) -> GoFile:
-    match = GO_BUILD.search(text)
     imports = set(IMPORT_ONE.findall(text))
     for block in IMPORT_BLOCK.findall(text):
         imports.update(QUOTED.findall(block))
-    return GoFile(path, match.group(1).strip() if match else "", frozenset(imports))
+    return GoFile(path, gobuildexpr.constraint(text), frozenset(imports))
 
 
 def _kind_imports(files: dict[str, GoFile]) -> dict[str, set[str]]:

@@ -5,15 +5,12 @@ remembered in the cache; a failure is recorded in the layer's manifest before it
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
 from typing import Any
 
 from ocelot_build.budgets import check_budgets
 from ocelot_build.cache import digest, file_sha256
 from ocelot_build.errors import VerifyError
-from ocelot_build.files import write_json
 from ocelot_build.plan import LayerPlan
 from ocelot_build.progress import Progress
 from ocelot_build.resolve import Context
@@ -67,10 +64,10 @@ def _boot_check(
             "sandbox": ctx.request.sandbox,  # a pass without isolation proves less
         }
     )
-    cached = ctx.cache.root / "verify" / f"{key}.json"
-    if cached.is_file():
+    cached = ctx.cache.recall_verify(key)
+    if cached is not None:
         progress.say(f"{plan.label}: boot check passed before for these bytes (cached)")
-        return {**json.loads(cached.read_text()), "cached": True}
+        return {**cached, "cached": True}
     reports = []
     for bundled in (False, True):  # the OTLP round trip, then the layer's own config
         what = "boot check" + (" with the bundled config" if bundled else "")
@@ -93,7 +90,5 @@ def _boot_check(
         for k in ("status", "reason", "init_ms", "startup_duration_ms")
     }
     if report.status == "passed":
-        with contextlib.suppress(OSError):  # a read-only cache just does not remember
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            write_json(cached, result)
+        ctx.cache.remember_verify(key, result)
     return result

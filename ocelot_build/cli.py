@@ -87,6 +87,11 @@ def parser() -> argparse.ArgumentParser:
         help='compatible runtimes, space-separated, e.g. "python3.12 nodejs22.x"',
     )
     p.add_argument("--skip-publish", action="store_true", help="build only, do not publish")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan (layers, cache keys, hit or miss) and stop: build and write nothing",
+    )
     p.add_argument("--stack", default=None, help="Pulumi stack to publish into")
     p.add_argument("--public", action="store_true", help="publish with a public permission")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
@@ -130,7 +135,12 @@ def _named(distributions: tuple[str, ...], config: Path | None) -> list[str]:
 
 def parse_request(argv: list[str]) -> tuple[api.BuildRequest, publish.PublishRequest | None]:
     """The build, and the publish step unless ``--skip-publish``: every option checked."""
-    args = parser().parse_args(argv)
+    return request_from(parser().parse_args(argv))
+
+
+def request_from(
+    args: argparse.Namespace,
+) -> tuple[api.BuildRequest, publish.PublishRequest | None]:
     archs = _split(args.architecture)
     architectures = (
         tuple(Architecture)
@@ -165,7 +175,7 @@ def parse_request(argv: list[str]) -> tuple[api.BuildRequest, publish.PublishReq
         sandbox=not args.no_sandbox,
         jobs=args.jobs,
     )
-    if args.skip_publish:
+    if args.skip_publish or args.dry_run:
         return request, None
     if not args.stack:
         raise UsageError("publishing needs --stack NAME (or pass --skip-publish)")
@@ -212,6 +222,29 @@ def summary(artifacts: list[api.LayerArtifact]) -> str:
     return "\n".join(lines + notes)
 
 
+def plan_table(planned: list[api.PlannedLayer]) -> str:
+    """The dry run's answer: one row per layer, then what a build would do."""
+    rows: list[tuple[str, ...]] = [("layer", "arch", "cache key", "cache", "zip")]
+    rows += [
+        (
+            p.distribution,
+            p.architecture.value,
+            p.cache_key[:16],
+            "hit" if p.cache_hit else "miss: would build",
+            str(p.zip_path),
+        )
+        for p in planned
+    ]
+    misses = [p for p in planned if not p.cache_hit]
+    dists = len({p.distribution for p in misses})
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines) + (
+        f"\nwould build {len(misses)} of {len(planned)} layers ({dists} distributions); "
+        "dry run: nothing built or written"
+    )
+
+
 def _check_cells(verify: Mapping[str, object]) -> tuple[str, str]:
     """The check and init columns: status (qemu when emulated), init ms when measured."""
     status = str(verify.get("status", "-")) + (" (qemu)" if verify.get("emulated") else "")
@@ -220,7 +253,11 @@ def _check_cells(verify: Mapping[str, object]) -> tuple[str, str]:
 
 
 def run(argv: list[str]) -> int:
-    request, publishing = parse_request(argv)
+    args = parser().parse_args(argv)
+    request, publishing = request_from(args)
+    if args.dry_run:
+        print(plan_table(api.plan_build(request)))
+        return 0
     prepared = None
     if publishing is not None:
         proc.require_pulumi("pass --skip-publish to only build")

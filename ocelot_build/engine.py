@@ -16,11 +16,11 @@ from ocelot_build.checks import check_layer
 from ocelot_build.config import Distribution
 from ocelot_build.errors import VerifyError
 from ocelot_build.files import sweep_stale, temp_prefix
-from ocelot_build.outputs import check_output_dir, quarantine, write_artifact
+from ocelot_build.outputs import check_output_dir, output_paths, quarantine, write_artifact
 from ocelot_build.plan import LayerPlan, plan_layers
 from ocelot_build.progress import Progress
 from ocelot_build.resolve import Context, resolve
-from ocelot_build.types import BuildRequest, LayerArtifact
+from ocelot_build.types import BuildRequest, LayerArtifact, PlannedLayer
 
 
 def run(
@@ -72,6 +72,27 @@ def _check_all(
         detail = "\n".join(f.detail for f in failures if f.detail)
         raise VerifyError("; ".join(f.message for f in failures), detail=detail)
     return checked
+
+
+def dry_run(
+    request: BuildRequest, callback: Callable[[str], None] | None = None
+) -> list[PlannedLayer]:
+    """The same resolve → plan as ``run``, then stop: which layers the cache has."""
+    progress = Progress(verbose=request.verbose, callback=callback)
+    with _no_shared_writes():
+        ctx, chosen = resolve(request, progress)
+        plans = plan_layers(ctx, chosen)
+        check_output_dir(request, plans)
+    return [
+        PlannedLayer(
+            plan.distribution.name,
+            plan.architecture,
+            plan.key,
+            request.use_cache and ctx.cache.has(plan.key),
+            output_paths(request, plan)[0],
+        )
+        for plan in plans
+    ]
 
 
 @contextlib.contextmanager

@@ -91,6 +91,12 @@ def write_json(path: Path, data: Any) -> None:
     atomic_write_bytes(path, json_text(data).encode())
 
 
+def split_commas(text: str) -> list[str]:
+    """``"a, b,,c"`` → ``["a", "b", "c"]``: the one rule for a comma list (parts stripped,
+    blanks dropped, order and repeats kept so a later check can name a repeat)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def split_list(text: str) -> tuple[str, ...]:
     """``"a, b c"`` → ``("a", "b", "c")``: commas or spaces, blanks dropped, first one wins."""
-    return tuple(dict.fromkeys(p.strip() for p in text.replace(" ", ",").split(",") if p.strip()))
+    return tuple(dict.fromkeys(split_commas(text.replace(" ", ","))))

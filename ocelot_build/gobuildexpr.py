@@ -11,7 +11,14 @@ import re
 from collections.abc import Callable
 
 TOKEN = re.compile(r"\s*(\(|\)|!|&&|\|\||[\w.]+)")
+BUILD_LINE = re.compile(r"^//go:build\s+(.+)$", re.MULTILINE)
 Expr = Callable[[frozenset[str]], bool]
+
+
+def constraint(source: str) -> str:
+    """A Go file's ``//go:build`` expression, or "" when it has none."""
+    match = BUILD_LINE.search(source)
+    return match.group(1).strip() if match else ""
 
 
 def parse(expression: str) -> Expr:

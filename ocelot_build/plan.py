@@ -19,7 +19,7 @@ from ocelot_build.errors import UsageError
 from ocelot_build.localpaths import tree_digest
 from ocelot_build.model import Architecture
 from ocelot_build.overlay import OverlayPlan
-from ocelot_build.resolve import UPSTREAM_CONFIG, Context
+from ocelot_build.resolve import Context
 from ocelot_build.toolchain import GoToolchain
 from ocelot_build.upstream import UpstreamSource
 
@@ -41,9 +41,9 @@ class LayerPlan:
 
 
 def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
-    """Validate every distribution against the catalogue, then key every layer."""
+    """Validate every distribution against the catalogue, then key every layer. Pure but
+    for reading the distributions' own config files: no git, no go."""
     problems: list[str] = []
-    default_config = (ctx.source.read_file(UPSTREAM_CONFIG) or "").encode()
     configs: dict[str, bytes] = {}
     for dist in chosen:
         problems += ctx.catalogue.check(dist.tags, f"distribution {dist.name}")
@@ -52,7 +52,8 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
                 f"distribution {dist.name}: config-file {dist.config_file} does not exist"
             )
             continue
-        configs[dist.name] = dist.config_file.read_bytes() if dist.config_file else default_config
+        config = dist.config_file.read_bytes() if dist.config_file else ctx.default_config
+        configs[dist.name] = config
         if dist.config_file:
             problems += collector_config.syntax_problems(
                 configs[dist.name], f"distribution {dist.name}"

@@ -31,7 +31,7 @@ from ocelot_build.api import BuildRequest, LayerArtifact
 from ocelot_build.automation import Progress, StackDriver, open_automation_stack
 from ocelot_build.aws_guard import check_account
 from ocelot_build.errors import PublishError, UsageError
-from ocelot_build.files import PROJECT_ROOT
+from ocelot_build.files import PROJECT_ROOT, split_commas
 from ocelot_build.model import Architecture
 from ocelot_build.proc import redact
 
@@ -282,7 +282,7 @@ def _list(config: dict[str, str], key: str, stack: str) -> list[str]:
     if raw is None:
         return []
     try:
-        value = json.loads(raw) if raw.strip().startswith("[") else raw.split(",")
+        value = json.loads(raw) if raw.strip().startswith("[") else split_commas(raw)
     except json.JSONDecodeError:
         raise UsageError(f"stack {stack!r}: {NS}:{key} is not a list: {raw!r}") from None
     return [str(v).strip() for v in value if str(v).strip()]

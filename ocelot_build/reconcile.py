@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocelot_build.aws_guard import check_account
 from ocelot_build.errors import OcelotError, PublishError, UsageError
 from ocelot_build.sharing import ACTION, PREFIX, Sharing, Statement
 
@@ -39,15 +40,20 @@ COMMAND = "uv run --no-sync python -m ocelot_build.reconcile"
 REVOKE = f"{COMMAND} --revoke"
 
 
-def command_environment(layer_name: str, sharing: Sharing, region: str, version_arn: Any) -> dict:
-    """The sharing step's environment: everything ``main`` reads, plus the current version's
-    ARN so that a new version re-runs the step (an update) even when the mode is unchanged."""
-    return {
+def command_environment(
+    layer_name: str, sharing: Sharing, region: str, version_arn: Any, profile: str | None = None
+) -> dict:
+    """The sharing step's environment: everything ``main`` reads. The current version's ARN
+    re-runs the step (an update) when a new version appears, and names the account whose
+    credentials the step must have; ``aws:profile`` of the stack is passed on as AWS_PROFILE,
+    because the command provider does not see the AWS provider's config."""
+    env = {
         "OCELOT_LAYER_NAME": layer_name,
         "OCELOT_SHARING": sharing.token,
         "OCELOT_VERSION_ARN": version_arn,
         "AWS_REGION": region,
     }
+    return {**env, "AWS_PROFILE": profile} if profile else env
 
 
 @dataclass
@@ -160,6 +166,14 @@ def run(names: Iterable[str], sharing: Sharing, client: Any) -> list[VersionChan
     return changes
 
 
+def _check_account(version_arn: str, session: Any) -> None:
+    """The credentials must be the publishing account's: with any others the layer names
+    would simply not be found, and sharing would silently stay as it was."""
+    parts = version_arn.split(":")
+    if len(parts) > 4 and parts[4]:
+        check_account([parts[4]], session, source="the account that published the layer")
+
+
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> int:
     """The command's entry point: inputs from the environment, one JSON line on stdout."""
     import boto3
@@ -176,9 +190,13 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
         )
         if not names:
             raise UsageError("OCELOT_LAYER_NAME is not set: which layer should be reconciled?")
-        client = boto3.client("lambda", region_name=env.get("AWS_REGION") or None)
         try:
-            changes = run(names, sharing, client)
+            session = boto3.Session(
+                profile_name=env.get("AWS_PROFILE") or None,
+                region_name=env.get("AWS_REGION") or None,
+            )
+            _check_account(env.get("OCELOT_VERSION_ARN", ""), session)
+            changes = run(names, sharing, session.client("lambda"))
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise PublishError(f"reconciling sharing of {', '.join(names)} failed: {exc}") from None
     except OcelotError as exc:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ocelot_build import gobuildexpr
 from ocelot_build.config import TAG_PREFIX, full_tag
 from ocelot_build.errors import ConfigError
 from ocelot_build.files import PROJECT_ROOT
@@ -23,7 +24,6 @@ PROJECT_REGISTRY = PROJECT_ROOT / "config" / "components.yaml"
 KINDS = ("connector", "exporter", "extension", "processor", "receiver")
 COMPONENT_KEYS = ("description", "id", "files", "modules")
 MODULE_KEYS = ("path", "version", "local")
-GO_BUILD = re.compile(r"^//go:build\s+(.+)$", re.MULTILINE)
 SEMVER = re.compile(r"^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
 
@@ -46,11 +46,7 @@ class ComponentSpec:
 
     def build_lines(self) -> dict[Path, str]:
         """Each wrapper file's ``//go:build`` expression."""
-        lines = {}
-        for f in self.files:
-            match = GO_BUILD.search(f.read_text())
-            lines[f] = match.group(1).strip() if match else ""
-        return lines
+        return {f: gobuildexpr.constraint(f.read_text()) for f in self.files}
 
 
 def load_registry(

@@ -41,6 +41,7 @@ class Context:
     source: UpstreamSource
     version: str
     catalogue: TagCatalogue
+    default_config: bytes  # upstream's collector/config.yaml at the commit
 
 
 def resolve(request: BuildRequest, progress: Progress) -> tuple[Context, list[Distribution]]:
@@ -68,7 +69,9 @@ def resolve(request: BuildRequest, progress: Progress) -> tuple[Context, list[Di
         raise UsageError(f"{source.repo} at {source.commit[:12]}: {exc}") from None
     go.require(go_directive(go_mod), f"upstream collector/go.mod at {source.commit[:12]}")
     catalogue = read_catalogue(source, registry)
-    return Context(request, dists, registry, go, cache, source, version, catalogue), chosen
+    default_config = (source.read_file(UPSTREAM_CONFIG) or "").encode()
+    ctx = Context(request, dists, registry, go, cache, source, version, catalogue, default_config)
+    return ctx, chosen
 
 
 def collector_version(go_mod: str) -> str:

@@ -27,18 +27,26 @@ def allowed_runtimes() -> list[str]:
     return list(_shapes()["Runtime"]["enum"])
 
 
-def check_runtimes(runtimes: list[str]) -> list[str]:
-    if not runtimes:
-        return runtimes
+MAX_RUNTIMES = 15  # Lambda's CompatibleRuntimes limit
+
+
+def runtime_problems(names: list[str]) -> list[str]:
+    """The one rule for a layer's runtimes (CLI and stack config): each a name in Lambda's
+    model, at most ``MAX_RUNTIMES`` of them."""
     allowed = allowed_runtimes()
-    bad = [r for r in runtimes if r not in allowed]
-    if bad:
-        current = [r for r in allowed if not r.endswith(("-edge", "1.x"))]
-        raise UsageError(
-            f"unknown runtime {', '.join(map(repr, bad))}; allowed: {' '.join(sorted(current))}"
-        )
-    if len(runtimes) > 15:
-        raise UsageError(f"{len(runtimes)} runtimes given; a layer takes at most 15")
+    problems = [
+        f"unknown runtime {n!r}{did_you_mean(n, allowed, n=1)}" for n in names if n not in allowed
+    ]
+    if len(names) > MAX_RUNTIMES:
+        problems.append(f"lists {len(names)} runtimes; Lambda allows at most {MAX_RUNTIMES}")
+    return problems
+
+
+def check_runtimes(runtimes: list[str]) -> list[str]:
+    problems = runtime_problems(runtimes)
+    if problems:
+        current = [r for r in allowed_runtimes() if not r.endswith(("-edge", "1.x"))]
+        raise UsageError(f"{'; '.join(problems)}; allowed: {' '.join(sorted(current))}")
     return runtimes
 
 

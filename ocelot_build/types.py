@@ -64,4 +64,15 @@ class LayerArtifact:
         return self.manifest.upstream.commit
 
 
+@dataclass(frozen=True)
+class PlannedLayer:
+    """One layer of a dry run: what would be built or served, and where it would go."""
+
+    distribution: str
+    architecture: Architecture
+    cache_key: str
+    cache_hit: bool
+    zip_path: Path
+
+
 ProgressCallback = Callable[[str], None]

@@ -55,9 +55,15 @@ def load_yaml(path: Path, what: str) -> Any:
     return parse_yaml(data, str(path))
 
 
+def closest(word: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The choices nearest ``word`` (difflib's ratio), best first: the one rule behind
+    every "did you mean" and "nearest valid" hint."""
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=cutoff)
+
+
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
     """`` (did you mean: a, b)`` or an empty string."""
-    close = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
+    close = closest(word, choices, n)
     return f" (did you mean: {', '.join(close)})" if close else ""
 
 

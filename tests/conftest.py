@@ -42,6 +42,42 @@ def _real_ocelot_caches() -> list[Path]:
 
 _REAL_OCELOT_CACHES = _real_ocelot_caches()
 
+# Test tiers, by directory: every test under these builds real layers (git and go against
+# the stand-in), so it is slow. Elsewhere a test is slow when it asks for a fixture that
+# runs go. `-m "not slow"` is the fast tier: no go (a guard below refuses it), no builds.
+TESTS = Path(__file__).resolve().parent
+SLOW_DIRS = ("engine",)
+GO_FIXTURES = frozenset({"request_for", "standin_stack", "build_fakeext", "make_layer"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        top = item.path.relative_to(TESTS).parts[0]
+        if top in SLOW_DIRS or GO_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _no_go_in_the_fast_tier(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """A fast test that reaches Go (in-process or in a child) fails with this message."""
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    refusing = tmp_path_factory.getbasetemp() / "no-go" / "go"
+    if not refusing.exists():
+        refusing.parent.mkdir(exist_ok=True)
+        refusing.write_text(
+            "#!/bin/sh\necho 'go in the fast tier: mark the directory slow in tests/conftest.py'"
+            " >&2\nexit 97\n"
+        )
+        refusing.chmod(0o755)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OCELOT_GO", str(refusing))
+        yield
+
 
 def _snapshot(path: Path) -> object:
     """Cheap fingerprint: existence, and the names and mtimes two levels deep."""

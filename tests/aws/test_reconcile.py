@@ -142,3 +142,25 @@ def test_aws_failure_is_exit_1_naming_the_layer(moto, capsys, monkeypatch):
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     assert _main({"OCELOT_LAYER_NAME": NAME, "OCELOT_SHARING": "public"}) == 1
     assert f"reconciling sharing of {NAME} failed" in capsys.readouterr().err
+
+
+def test_credentials_of_another_account_are_refused_before_any_change(moto, capsys):
+    client = lambda_client()
+    publish(client, NAME, 1)
+    arn = f"arn:aws:lambda:eu-west-1:999988887777:layer:{NAME}:1"
+    env = {"OCELOT_LAYER_NAME": NAME, "OCELOT_SHARING": "public", "OCELOT_VERSION_ARN": arn}
+    assert _main(env) == UsageError.exit_code
+    err = capsys.readouterr().err
+    assert "credentials are for account 123456789012" in err and "999988887777" in err
+    assert err.count("\n") == 1
+    assert _all(client) == {1: []}
+    ours = arn.replace("999988887777", "123456789012")
+    assert _main({**env, "OCELOT_VERSION_ARN": ours}) == 0
+    assert _all(client) == {1: ["ocelot-public"]}
+
+
+def test_an_unknown_profile_is_one_line_exit_1(moto, capsys):
+    env = {"OCELOT_LAYER_NAME": NAME, "OCELOT_SHARING": "public", "AWS_PROFILE": "nope"}
+    assert _main(env) == 1
+    err = capsys.readouterr().err
+    assert "nope" in err and err.count("\n") == 1

@@ -14,17 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from standin.fixtures import MINIMAL_CONFIG, MINIMAL_TAGS
+from standin.fixtures import MINIMAL_CONFIG, MINIMAL_TAGS, write_dists
 
 from ocelot_build.api import BuildRequest, LayerArtifact, build_layers
 from ocelot_build.model import Architecture
-
-
-def write_dists(path: Path, entries: dict[str, Any], **extra: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump({"distributions": entries, **extra}, sort_keys=False))
-    return path
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def base_args(standin, dists_file, empty_registry, tmp_path, ocelot_cache) -> li
 BAD_INPUT = {
     "distribution": (["-d", "minimall"], "unknown distribution 'minimall' (did you mean: minimal"),
     "architecture": (["-a", "x86"], "unknown architecture 'x86'; allowed: amd64, arm64"),
-    "runtime": (["--runtimes", "python3.99"], "unknown runtime 'python3.99'; allowed:"),
+    "runtime": (["--runtimes", "python3.99"], "unknown runtime 'python3.99' (did you mean"),
     "layer name": (["-l", "bad name!"], "layer name 'bad name!' may only contain"),
     "long layer name": (["-l", "x" * 141], "too long"),
     "config path": (["-c", "/nonexistent.yaml"], "distributions file /nonexistent.yaml"),
@@ -81,6 +81,31 @@ def test_successful_build_prints_a_summary(base_args, tmp_path):
     again = run_cli([*base_args, "-d", "minimal", "-a", "arm64"], cwd=tmp_path)
     assert "hit" in again.stdout
     assert (tmp_path / "out" / "ocel-minimal-arm64.zip").is_file()
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(base_args, tmp_path, ocelot_cache):
+    args = [*base_args, "-d", "minimal,default", "-a", "all", "--dry-run"]
+    result = run_cli(args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.splitlines()
+    assert rows[0].split() == ["layer", "arch", "cache", "key", "cache", "zip"]
+    assert sorted(r.split()[:2] for r in rows[1:5]) == [
+        ["default", "amd64"],
+        ["default", "arm64"],
+        ["minimal", "amd64"],
+        ["minimal", "arm64"],
+    ]
+    assert all("miss: would build" in r for r in rows[1:5])
+    assert (
+        rows[5] == "would build 4 of 4 layers (2 distributions); dry run: nothing built or written"
+    )
+    assert not (tmp_path / "out").exists()
+    assert not (ocelot_cache / "layers").exists() or not any((ocelot_cache / "layers").iterdir())
+    built = run_cli([*base_args, "-d", "minimal"], cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    again = run_cli(args, cwd=tmp_path)
+    hit = next(r for r in again.stdout.splitlines() if r.startswith("minimal  amd64"))
+    assert hit.split()[3] == "hit" and "would build 3 of 4 layers" in again.stdout
 
 
 def test_publishing_without_pulumi_says_how_to_install_it(base_args, tmp_path, monkeypatch):

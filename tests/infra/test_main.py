@@ -46,7 +46,7 @@ def test_main_reports_every_config_error_without_a_traceback(monkeypatch, base_c
     with pytest.raises(pulumi.RunError) as caught:
         _run_main(bad, monkeypatch, FakeBuilder(), tmp_path)
     lines = str(caught.value).splitlines()
-    assert lines[0].startswith("ocelot:pubic: unknown key; did you mean ocelot:public?")
+    assert lines[0].startswith("ocelot:pubic: unknown key (did you mean: ocelot:public)")
     assert lines[1].startswith("ocelot:architectures: unknown architecture 'sparc'")
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import yaml
 
 from infra import measure
-
-pytestmark = pytest.mark.slow
 
 
 def test_measure_prints_runs_and_declared_resources(tmp_path, standin_stack, capsys):

@@ -137,6 +137,15 @@ def test_every_slot_has_one_sharing_command_whatever_the_mode(tmp_path, base_con
     assert inputs["addPreviousOutputInEnv"] is True and inputs["logging"] == "stderr"
     assert "/" not in inputs["create"]  # no checkout path in the state
     assert run.output["eu-west-1"]["tracing"]["arm64"]["sharing"] == token
+    assert "AWS_PROFILE" not in env
+
+
+def test_the_stacks_aws_profile_reaches_the_sharing_step(tmp_path, base_config):
+    run = run_program(
+        {**base_config, "aws:profile": "publisher"}, root=tmp_path, builder=FakeBuilder()
+    )
+    for record in run.mocks.of_type(COMMAND):
+        assert record.inputs["environment"]["AWS_PROFILE"] == "publisher"
 
 
 def _inputs(run) -> dict[str, dict]:

@@ -9,12 +9,9 @@ from __future__ import annotations
 import hashlib
 import time
 
-import pytest
 from pulumi_harness import LAYER, run_program
 
 from ocelot_build import api
-
-pytestmark = pytest.mark.slow
 
 
 def test_real_engine_builds_once_then_previews_from_the_cache(tmp_path, standin, standin_stack):

@@ -102,7 +102,7 @@ def test_unknown_key_is_an_error_with_a_suggestion(tmp_path, base_config):
     errors = _errors({**base_config, "ocelot:architecture": "arm64"}, tmp_path)
     assert len(errors) == 1
     assert errors[0].startswith(
-        "ocelot:architecture: unknown key; did you mean ocelot:architectures?"
+        "ocelot:architecture: unknown key (did you mean: ocelot:architectures)"
     )
     assert all(key in errors[0] for key in KEYS)
 
@@ -132,9 +132,9 @@ def test_every_problem_is_reported_each_with_its_key(tmp_path, dist_file):
         "organizationId", "regions", "verify", "s3Buckets",
     }  # fmt: skip
     text = "\n".join(errors)
-    assert "unknown distribution 'minmal'; did you mean minimal?" in text
+    assert "unknown distribution 'minmal' (did you mean: minimal)" in text
     assert "unknown architecture 'sparc'" in text
-    assert "did you mean python3.12?" in text
+    assert "(did you mean: python3.12)" in text
     assert "unknown AWS region 'Europe'" in text
     assert "region 'us-east-1' is not one of the stack's regions" in text
 

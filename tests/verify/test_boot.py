@@ -1,7 +1,7 @@
 """The boot check end to end, against the Go test extension in real layer zips.
 
-Marked slow: the first test of a session compiles the extension (standard library only,
-offline).
+Slow tier (its fixtures run go; see tests/conftest.py): the first test compiles the
+extension (standard library only, offline).
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from conftest import (
 from ocelot_build.budgets import Budgets
 from ocelot_build.model import Architecture
 from ocelot_build.verify import verify_layer
-
-pytestmark = pytest.mark.slow
 
 
 def test_good_layer_passes_with_every_signal_intact(make_layer: MakeLayer) -> None:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import ALL_COMPONENTS, OTHER_ARCH, MakeLayer, write_layer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +41,6 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
         assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
-@pytest.mark.slow
 def test_pass_writes_the_report_into_the_manifest(make_layer: MakeLayer) -> None:
     zip_path = make_layer(manifest=ALL_COMPONENTS)
     proc = run_cli(str(zip_path), "--json", "--timeout", "20")
@@ -55,7 +53,6 @@ def test_pass_writes_the_report_into_the_manifest(make_layer: MakeLayer) -> None
     assert manifest["components"] == ALL_COMPONENTS  # the rest is kept
 
 
-@pytest.mark.slow
 def test_failure_exits_1_with_error_type_and_collector_lines(make_layer: MakeLayer) -> None:
     proc = run_cli(str(make_layer("init-error")), "--timeout", "20")
     assert proc.returncode == 1
@@ -64,7 +61,6 @@ def test_failure_exits_1_with_error_type_and_collector_lines(make_layer: MakeLay
     assert '"msg":"Launching OpenTelemetry Lambda extension"' in proc.stdout
 
 
-@pytest.mark.slow
 def test_unrunnable_architecture_is_skipped_with_exit_0(
     make_layer: MakeLayer, tmp_path: Path
 ) -> None:

@@ -198,7 +198,6 @@ def test_tree_is_tidy_gofmt_clean_and_verified(
     assert run([gofmt, "-l", "."], collector, go_environment).stdout == ""
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["amd64", "arm64"])
 @pytest.mark.parametrize("variant", ["default", "custom"])
 def test_build_links_exactly_the_tagged_modules(
@@ -211,7 +210,6 @@ def test_build_links_exactly_the_tagged_modules(
     assert component_modules(binary, go_environment) == want
 
 
-@pytest.mark.slow
 def test_amd64_binaries_report_the_linked_component_ids(builds: dict, standin: StandIn):
     reports = {}
     for variant, tags in (("default", ()), ("custom", CUSTOM_TAGS)):
@@ -230,7 +228,6 @@ def test_amd64_binaries_report_the_linked_component_ids(builds: dict, standin: S
     assert version.stdout.strip() == standin.collector_version
 
 
-@pytest.mark.slow
 def test_make_package_writes_upstream_zip_layout(builds: dict, standin: StandIn):
     zip_path = builds["custom", "arm64"].parents[1] / "opentelemetry-collector-layer-arm64.zip"
     with zipfile.ZipFile(zip_path) as zf:
@@ -258,7 +255,6 @@ def test_goproxy_has_go_layout_and_is_deterministic(goproxy: GoProxy, tmp_path: 
     assert escape_module_path("github.com/Azure/go-AMQP") == "github.com/!azure/go-!a!m!q!p"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("version", ["v0.158.0", "v0.160.0"])
 def test_overlay_module_from_goproxy_builds_offline(
     standin: StandIn, goproxy: GoProxy, offline_go_env: dict, tmp_path: Path, version: str
@@ -279,7 +275,6 @@ def test_overlay_module_from_goproxy_builds_offline(
     assert re.search(rf"\tdep\t{re.escape(goproxy.module)}\t{version}\th1:", info)
 
 
-@pytest.mark.slow
 def test_added_component_is_tagged_tidy_and_buildable(
     fresh_standin: StandIn, offline_go_env: dict, tmp_path: Path
 ):

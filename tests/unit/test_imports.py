@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "ocelot_build"
+PACKAGE = Path(__file__).resolve().parents[2] / "ocelot_build"
 
 
 def _module_names() -> dict[str, Path]:
@@ -42,15 +42,30 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         edges: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                targets = _targets(node, name, path.name == "__init__.py")
-                submodules = [t for t in targets[:-1] if t in modules]
-                edges.update(submodules or [_owner(t, modules) for t in targets])
+        for node in _imports(ast.parse(path.read_text())):
+            targets = _targets(node, name, path.name == "__init__.py")
+            submodules = [t for t in targets[:-1] if t in modules]
+            edges.update(submodules or [_owner(t, modules) for t in targets])
         edges.discard(name)
         edges.discard("")
         graph[name] = edges
     return graph
+
+
+def _imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Every import at any depth, except under ``if __name__ == "__main__":`` (that code runs
+    only when the module is the program, so it is no edge of the import graph)."""
+    skipped = {
+        id(n)
+        for top in tree.body
+        if isinstance(top, ast.If) and "__main__" in ast.unparse(top.test)
+        for n in ast.walk(top)
+    }
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Import | ast.ImportFrom) and id(n) not in skipped
+    ]
 
 
 def _owner(target: str, modules: dict[str, Path]) -> str:
@@ -87,3 +102,6 @@ def test_the_check_sees_function_local_imports():
     node = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom))
     assert "ocelot_build.engine" in _targets(node, "ocelot_build.api", False)
     assert "ocelot_build.types" in import_graph()["ocelot_build.api"]
+    guarded = ast.parse('if __name__ == "__main__":\n    import ocelot_build.api\nimport os\n')
+    assert [type(n).__name__ for n in _imports(guarded)] == ["Import"]
+    assert "ocelot_build.housekeeping" not in import_graph()["ocelot_build.cache"]
