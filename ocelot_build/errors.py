@@ -1,8 +1,9 @@
 """Every error ocelot raises on purpose, with the exit code it maps to.
 
-Only ``ocelot_build.cli.main`` catches these; everything else lets them propagate.
-Bad input is exit 2 (nothing has been written yet), a failed build, verification or
-publish is exit 1.
+Each command's ``main()`` turns them into a message and this exit code; the few other
+places that catch one add context, collect several, or handle an expected failure (every
+catch site is listed in docs/architecture.md, "How errors reach the exit code"). Bad input
+is exit 2 (nothing has been written yet), a failed build, verification or publish is 1.
 """
 
 from __future__ import annotations
