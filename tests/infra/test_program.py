@@ -246,6 +246,8 @@ def test_big_zip_goes_through_a_locked_down_bucket_per_region(tmp_path, base_con
     run = run_program({**base_config, "ocelot:regions": regions}, root=tmp_path, builder=builder)
     assert run.names(BUCKET) == ["ocelot-layers-eu-west-1", "ocelot-layers-us-east-1"]
     assert run.by_name("ocelot-layers-us-east-1").inputs["region"] == "us-east-1"
+    staging = [r for r in run.mocks.resources if r.name.startswith("ocelot-layers-us-east-1")]
+    assert len(staging) == 4 and all(r.retain_on_delete for r in staging)
     block = run.by_name("ocelot-layers-us-east-1-private").inputs
     assert all(
         block[k]
