@@ -8,6 +8,9 @@ is exit 2 (nothing has been written yet), a failed build, verification or publis
 
 from __future__ import annotations
 
+import argparse
+from typing import NoReturn
+
 
 class OcelotError(Exception):
     """Base class: a message meant for the user, and the process exit code."""
@@ -47,3 +50,11 @@ class VerifyError(OcelotError):
 
 class PublishError(OcelotError):
     """Publishing through Pulumi failed."""
+
+
+class OptionParser(argparse.ArgumentParser):
+    """An argument parser whose errors are bad input like any other: one line naming the
+    problem and where help is, exit 2 (through the command's ``main``), no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
