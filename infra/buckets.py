@@ -6,6 +6,10 @@ accordingly: every public-access block on, a policy that refuses plain HTTP, and
 rule that expires staged zips after ``EXPIRE_DAYS`` days (and abandoned multipart uploads
 after one). A bucket named in ``ocelot:s3Buckets`` is the user's: it is only checked to be
 in the layer's region, because Lambda refuses a bucket in another region.
+
+The created bucket and its settings are retained when the program stops declaring them
+(e.g. ``s3Buckets`` now names a bucket for that region): existing slots keep staging in the
+bucket they started with (``infra.layers``), so deleting it would break their next publish.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ EXPIRE_DAYS = 7  # a staged zip is read once, at publish; a week leaves room for
 def created_bucket(region: str) -> pulumi.Output[str]:
     """A private, TLS-only, self-cleaning staging bucket in ``region``; its name."""
     name = f"ocelot-layers-{region}"
-    bucket = aws.s3.Bucket(name, region=region)
-    child = pulumi.ResourceOptions(parent=bucket)
+    bucket = aws.s3.Bucket(name, region=region, opts=pulumi.ResourceOptions(retain_on_delete=True))
+    child = pulumi.ResourceOptions(parent=bucket, retain_on_delete=True)
     block = aws.s3.BucketPublicAccessBlock(
         f"{name}-private",
         bucket=bucket.id,
@@ -41,7 +45,7 @@ def created_bucket(region: str) -> pulumi.Output[str]:
         bucket=bucket.id,
         policy=bucket.arn.apply(tls_only_policy),
         region=region,
-        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block]),
+        opts=pulumi.ResourceOptions(parent=bucket, depends_on=[block], retain_on_delete=True),
     )
     aws.s3.BucketLifecycleConfiguration(
         f"{name}-expiry",

@@ -69,6 +69,8 @@ def build_stack(
     failure (an OcelotError) publishes nothing.
     """
     root = root or project_root()
+    for region, bucket in config.s3_buckets:  # a stack-config check: before any build
+        check_bucket_region(bucket, region)
     started = time.perf_counter()
     artifacts = build_artifacts(config, builder or api.build_layers, root)
     result = StackResult(artifacts, build_seconds=time.perf_counter() - started)
@@ -172,11 +174,10 @@ def layer_spec(config: StackConfig, region: str, artifact: LayerArtifact) -> Lay
 
 
 def _bucket(config: StackConfig, region: str, result: StackResult) -> pulumi.Input[str]:
-    """The region's bucket for big zips: configured (and checked), else created once."""
+    """The region's bucket for big zips: configured, else created once."""
     if region not in result.buckets:
         configured = config.s3_bucket(region)
-        if configured:
-            check_bucket_region(configured, region)
+        if configured:  # its region was checked before the build
             result.buckets[region] = configured
         else:
             result.buckets[region] = created_bucket(region)

@@ -233,8 +233,7 @@ def _work_tree(ctx: Context, progress: Progress, label: str, private: bool) -> P
 def _discard(ctx: Context, tree: Path, progress: Progress) -> None:
     """Remove a private work tree (``--keep-temp`` keeps it and says where)."""
     if ctx.request.keep_temp:
-        progress.say(f"kept work tree: {tree}")
-        print(f"kept work tree: {tree}")
+        progress.note(f"kept work tree: {tree}")
     elif tree != ctx.cache.tree_dir(ctx.source.commit) / "collector":
         shutil.rmtree(tree.parent, ignore_errors=True)
 

@@ -17,19 +17,14 @@ from typing import NoReturn
 from ocelot_build import api, proc, publish
 from ocelot_build.budgets import MIB
 from ocelot_build.config import ALL_ALONE, load_distributions
-from ocelot_build.errors import OcelotError, UsageError
+from ocelot_build.errors import OcelotError, OptionParser, UsageError
 from ocelot_build.files import split_list
 from ocelot_build.model import Architecture
 from ocelot_build.runtimes import check_layer_name, check_runtimes, longest_suffix
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
-        raise UsageError(f"{message} (see python -m ocelot_build --help)")
-
-
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OptionParser(
         prog="python -m ocelot_build",
         description="Build right-sized OpenTelemetry Collector Lambda layers "
         "(and publish them with Pulumi).",

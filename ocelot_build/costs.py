@@ -25,7 +25,7 @@ from ocelot_build import api, proc
 from ocelot_build.budgets import MIB
 from ocelot_build.catalogue import Component, members
 from ocelot_build.config import Distribution, short_tag
-from ocelot_build.errors import OcelotError, UsageError
+from ocelot_build.errors import OcelotError, OptionParser, UsageError
 from ocelot_build.files import atomic_write_bytes, split_list, write_json
 from ocelot_build.model import Architecture
 from ocelot_build.progress import Progress
@@ -100,13 +100,8 @@ class Report:
     rows: list[Row] = field(default_factory=list)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line, exit 2, no usage dump
-        raise UsageError(f"{message} (see python -m ocelot_build.costs --help)")
-
-
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OptionParser(
         prog="python -m ocelot_build.costs",
         description=f"What each component adds to {BASE!r}: size, init time, memory, modules.",
     )

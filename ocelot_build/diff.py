@@ -76,11 +76,7 @@ def _from_manifest(path: Path, data: Any) -> LayerFacts:
         collector_version=manifest.collector_version,
         commit=manifest.upstream.commit,
         go_version=manifest.go_version,
-        components=tuple(
-            sorted(
-                f"{kind}/{name}" for kind, names in manifest.components.items() for name in names
-            )
-        ),
+        components=manifest.component_names(),
         modules={m["path"]: _compiled(m["version"], m.get("replace")) for m in manifest.modules},
         zip_size=manifest.zip.size,
         unzipped_size=manifest.unzipped_size,

@@ -1,11 +1,15 @@
 """Every error ocelot raises on purpose, with the exit code it maps to.
 
-Only ``ocelot_build.cli.main`` catches these; everything else lets them propagate.
-Bad input is exit 2 (nothing has been written yet), a failed build, verification or
-publish is exit 1.
+Each command's ``main()`` turns them into a message and this exit code; the few other
+places that catch one add context, collect several, or handle an expected failure (every
+catch site is listed in docs/architecture.md, "How errors reach the exit code"). Bad input
+is exit 2 (nothing has been written yet), a failed build, verification or publish is 1.
 """
 
 from __future__ import annotations
+
+import argparse
+from typing import NoReturn
 
 
 class OcelotError(Exception):
@@ -46,3 +50,11 @@ class VerifyError(OcelotError):
 
 class PublishError(OcelotError):
     """Publishing through Pulumi failed."""
+
+
+class OptionParser(argparse.ArgumentParser):
+    """An argument parser whose errors are bad input like any other: one line naming the
+    problem and where help is, exit 2 (through the command's ``main``), no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")

@@ -18,10 +18,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 from ocelot_build.cache import Cache
-from ocelot_build.errors import OcelotError, UsageError
+from ocelot_build.errors import OcelotError, OptionParser, UsageError
 
 MIB = 1024 * 1024
 DAY = 24 * 3600
@@ -118,13 +117,8 @@ def _mib(size: int) -> str:
     return f"{size / MIB:.1f} MiB"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, exit 2
-        raise UsageError(f"{message} (see python -m ocelot_build.cache --help)")
-
-
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m ocelot_build.cache", description=__doc__.splitlines()[0])
+    p = OptionParser(prog="python -m ocelot_build.cache", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="sizes per kind: repos, trees, layers, verify")
     pr = sub.add_parser("prune", help="remove entries unused for DAYS (dry run by default)")

@@ -69,6 +69,10 @@ class LayerManifest:
     def lambda_architecture(self) -> str:
         return self.architecture.lambda_name
 
+    def component_names(self) -> tuple[str, ...]:
+        """Every linked component as ``kind/name``, sorted."""
+        return tuple(sorted(f"{k}/{n}" for k, names in self.components.items() for n in names))
+
     def with_verify(self, verify: Mapping[str, Any]) -> LayerManifest:
         return dataclasses.replace(self, verify=dict(verify))
 

@@ -31,6 +31,15 @@ class Progress:
         if self.callback:
             self.callback(line)
 
+    def note(self, message: str) -> None:
+        """A line the user asked for (``--keep-temp``'s paths): on stderr even when quiet.
+        Library code reports through here, never ``print``: in a Pulumi program stdout is
+        the engine's."""
+        line = f"[{time.monotonic() - self.start:6.1f}s] {message}"
+        print(line, file=sys.stderr, flush=True)
+        if self.callback:
+            self.callback(line)
+
     @contextmanager
     def stage(self, what: str) -> Iterator[None]:
         """Announce a stage, then report how long it took."""

@@ -141,7 +141,7 @@ def _report(session: Session, status: str, reason: str, emulated: bool) -> Verif
         peak_rss_kb=session.proc.peak_rss_kb,
         signals=tuple(session.signals_ok),
         error_type=state.error_calls[-1][1] if state.error_calls else None,
-        collector_error=collectorlog.failure(recs),
+        collector_error=collectorlog.failure(recs) or collectorlog.crash(session.proc.lines),
         exit_code=session.proc.returncode,
         notes=tuple(notes),
         log_tail=session.proc.tail(40),

@@ -84,6 +84,16 @@ def shutdown_problems(recs: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
+def crash(lines: Iterable[str]) -> str | None:
+    """The Go runtime's own last words (``fatal error: ...`` or ``panic: ...``), printed
+    above a goroutine dump too long for the log tail; None if it did not crash."""
+    last = None
+    for line in lines:
+        if line.startswith(("fatal error: ", "panic: ")):
+            last = line
+    return last
+
+
 def failure(recs: list[dict[str, Any]]) -> str | None:
     """The collector's own account of why it failed, as one line, or None.
 

@@ -44,6 +44,10 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     owner: Any
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that dies mid-request (a killed collector) is no error of ours; the
+        default would print a traceback into the check's output."""
+
 
 class LoopbackHandler(BaseHTTPRequestHandler):
     """Keep-alive like Lambda (every reply has Content-Length), quiet, and without Nagle.

@@ -139,8 +139,10 @@ def test_matrix_shares_one_commit_and_writes_every_layer(request_for, tmp_path):
 
 def test_keep_temp_keeps_the_work_tree(request_for, capsys):
     build_one(request_for(keep_temp=True))
-    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("kept work tree: "))
-    tree = Path(line.removeprefix("kept work tree: "))
+    captured = capsys.readouterr()
+    assert "kept work tree" not in captured.out  # stdout is the caller's (Pulumi's engine)
+    line = next(x for x in captured.err.splitlines() if "] kept work tree: " in x)
+    tree = Path(line.split("] kept work tree: ", 1)[1])
     assert (tree / "go.mod").is_file() and (tree / "lambdacomponents").is_dir()
 
 

@@ -246,6 +246,8 @@ def test_big_zip_goes_through_a_locked_down_bucket_per_region(tmp_path, base_con
     run = run_program({**base_config, "ocelot:regions": regions}, root=tmp_path, builder=builder)
     assert run.names(BUCKET) == ["ocelot-layers-eu-west-1", "ocelot-layers-us-east-1"]
     assert run.by_name("ocelot-layers-us-east-1").inputs["region"] == "us-east-1"
+    staging = [r for r in run.mocks.resources if r.name.startswith("ocelot-layers-us-east-1")]
+    assert len(staging) == 4 and all(r.retain_on_delete for r in staging)
     block = run.by_name("ocelot-layers-us-east-1-private").inputs
     assert all(
         block[k]
@@ -294,7 +296,7 @@ def test_configured_bucket_is_used_instead_of_creating_one(tmp_path, base_config
     assert "code" in run.by_name("tracing-arm64-eu-west-1").inputs
 
 
-def test_configured_bucket_in_another_region_is_refused(tmp_path, base_config):
+def test_configured_bucket_in_another_region_is_refused_before_any_build(tmp_path, base_config):
     config = {**base_config, "ocelot:s3Buckets": {"eu-west-1": "acme-layer-uploads"}}
     builder = FakeBuilder(sizes={"minimal": BIG})
 
@@ -306,6 +308,7 @@ def test_configured_bucket_in_another_region_is_refused(tmp_path, base_config):
     assert str(caught.value).startswith(
         "ocelot:s3Buckets: bucket 'acme-layer-uploads' is in us-east-1, but the layers"
     )
+    assert builder.calls == []  # a stack-config check: nothing was built first
 
 
 def test_a_bucket_change_alone_publishes_nothing_new(tmp_path, base_config):

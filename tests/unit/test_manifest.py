@@ -42,6 +42,12 @@ def test_json_round_trip_and_the_one_writer(tmp_path: Path):
     assert LayerManifest.read(path) == manifest
     assert json.loads(path.read_text()) == manifest.to_json()
     assert list(manifest.to_json())[:3] == ["schema", "layer_name", "distribution"]
+    assert manifest.component_names() == (
+        "exporter/otlphttp",
+        "processor/batch",
+        "processor/decouple",
+        "receiver/otlp",
+    )
 
 
 def test_with_verify_returns_a_new_manifest_and_the_type_is_frozen():

@@ -15,11 +15,11 @@ import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from standin.goenv import go_binary, go_environ
 
-from ocelot_build.files import temp_prefix
 from ocelot_build.manifest import example
 from ocelot_build.model import Architecture
 
@@ -121,27 +121,58 @@ def make_layer(tmp_path: Path, build_fakeext: BuildFake) -> MakeLayer:
     return make
 
 
-def pids_in_log(lines: tuple[str, ...] | list[str]) -> list[int]:
-    """Every pid the fake extension logged (its own, and a child's in hang mode)."""
-    pids = []
+def logged(lines: tuple[str, ...] | list[str], key: str) -> list[Any]:
+    """Every value of ``key`` in the fake extension's JSON log lines."""
+    values = []
     for line in lines:
         try:
             rec = json.loads(line)
         except ValueError:
             continue
-        pids += [int(rec[k]) for k in ("pid", "child_pid") if k in rec]
-    return pids
+        if isinstance(rec, dict) and key in rec:
+            values.append(rec[key])
+    return values
 
 
-def still_running(pid: int) -> bool:
-    """True if ``pid`` is a live (not zombie) process started from an unpacked layer."""
+def running_with(token: str) -> list[int]:
+    """Host pids of live (not zombie) processes whose command line has ``token``: the fake
+    gives its children a random token, because inside the sandbox's PID namespace the
+    pids it logs mean nothing out here."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if token.encode() in cmdline and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    """Host pids of every live process below ``pid`` (across PID namespaces)."""
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(proc.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    state = stat.rsplit(")", 1)[1].split()[0]
-    return state != "Z" and temp_prefix("verify").encode() in cmdline
+    return state != "Z"
 
 
 def qemu_available(arch: str) -> bool:

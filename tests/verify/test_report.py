@@ -148,3 +148,15 @@ def test_raise_if_failed_carries_the_collectors_lines() -> None:
         "line 2",
     ]
     assert err.value.exit_code == 1
+
+
+def test_a_go_crash_is_found_above_its_goroutine_dump() -> None:
+    lines = [
+        '{"level":"info","msg":"hi"}',
+        "fatal error: runtime: out of memory",
+        "",
+        "goroutine 1",
+    ]
+    assert collectorlog.crash(lines) == "fatal error: runtime: out of memory"
+    assert collectorlog.crash(["panic: boom", "goroutine 7 [running]:"]) == "panic: boom"
+    assert collectorlog.crash(['{"msg":"fatal error: in a message"}']) is None
