@@ -7,17 +7,20 @@ place that turns ``OcelotError``s into messages and exit codes.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NoReturn
 
 from ocelot_build import api, proc, publish
 from ocelot_build.budgets import MIB
 from ocelot_build.config import ALL_ALONE, load_distributions
-from ocelot_build.errors import OcelotError, OptionParser, UsageError
+from ocelot_build.errors import (
+    OcelotError,
+    OptionParser,
+    Terminated,
+    UsageError,
+    raise_on_sigterm,
+)
 from ocelot_build.files import split_list
 from ocelot_build.model import Architecture
 from ocelot_build.runtimes import check_layer_name, check_runtimes, longest_suffix
@@ -277,18 +280,8 @@ def report_published(result: publish.PublishResult) -> None:
         print(f"{layer.region}  {layer.distribution}  {layer.architecture}  {layer.arn}")
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised like Ctrl-C so the same clean-up runs (children killed, temp dirs
-    removed by their ``finally`` blocks) and the exit code is 143."""
-
-
-def _on_sigterm(signum: int, frame: object) -> NoReturn:
-    raise Terminated
-
-
 def main(argv: list[str] | None = None) -> int:
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    raise_on_sigterm()
     try:
         return run(sys.argv[1:] if argv is None else argv)
     except Terminated:

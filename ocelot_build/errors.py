@@ -9,6 +9,8 @@ is exit 2 (nothing has been written yet), a failed build, verification or publis
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 from typing import NoReturn
 
 
@@ -58,3 +60,19 @@ class OptionParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that the same ``finally`` blocks
+    clean up (children killed, temp dirs removed); a command's ``main`` exits 143 on it."""
+
+
+def raise_on_sigterm() -> None:
+    """From now on SIGTERM raises ``Terminated`` in the main thread (signals are only
+    delivered there; called from another thread this does nothing)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def _raise_terminated(signum: int, frame: object) -> NoReturn:
+    raise Terminated

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
-from ocelot_build.errors import OcelotError
+from ocelot_build.errors import OcelotError, Terminated, raise_on_sigterm
 from ocelot_build.verify.check import verify_layer
 from ocelot_build.verify.report import FAILED, manifest_path_for, write_report_to_manifest
 from ocelot_build.verify.runner import MEMORY_MB_DEFAULT, MEMORY_MB_RANGE
@@ -70,18 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised like Ctrl-C so that the same ``finally`` blocks clean up."""
-
-
-def _on_sigterm(signum: int, frame: object) -> NoReturn:
-    raise Terminated
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    raise_on_sigterm()
     try:
         return _run(args)
     except Terminated:

@@ -160,3 +160,12 @@ def test_interrupted_build_leaves_no_output_and_no_cache_entry(
     assert not list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
     assert not list((ocelot_cache / "layers").rglob("layer.zip"))
     assert not list((ocelot_cache / "layers").rglob("tmp-*"))
+
+
+def test_boot_check_is_sandboxed_unless_no_sandbox_is_given() -> None:
+    from ocelot_build import cli
+
+    request, _ = cli.parse_request(["-d", "minimal", "--verify", "--skip-publish"])
+    assert request.verify and request.sandbox is True
+    request, _ = cli.parse_request(["-d", "minimal", "--verify", "--no-sandbox", "--skip-publish"])
+    assert request.sandbox is False

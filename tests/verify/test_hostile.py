@@ -25,6 +25,7 @@ from conftest import (
     descendants,
     logged,
     running_with,
+    write_layer,
 )
 
 from ocelot_build.errors import UsageError
@@ -189,3 +190,22 @@ def test_signal_mid_check_leaves_nothing_running(
     assert err.splitlines()[-1] == f"verify: {word}" and "Traceback" not in err, err
     assert not [pid for pid in below if alive(pid)]
     assert list(scratch.iterdir()) == []
+
+
+def test_without_bwrap_the_check_fails_with_how_to_fix_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No silent downgrade: nothing runs unsandboxed unless asked (no Go needed: the check
+    stops before it would start anything)."""
+    layer = write_layer(tmp_path / "l.zip", Path(sys.executable).resolve())
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    report = verify_layer(layer, timeout=5)
+    assert report.status == "failed" and report.sandbox == "none"
+    assert report.reason == (
+        "sandbox unavailable: bwrap not found; install bubblewrap (apt-get install "
+        "bubblewrap) and allow unprivileged user namespaces, or pass --no-sandbox to run "
+        "the layer without isolation"
+    )
+    assert report.init_ms is None and report.exit_code is None  # nothing was started
