@@ -1,7 +1,8 @@
 """``python -m ocelot_build``: a thin shell over ``ocelot_build.api``.
 
 Options are parsed and checked into a ``BuildRequest`` before any work; ``main`` is the only
-place that turns ``OcelotError``s into messages and exit codes.
+place that turns ``OcelotError``s into messages and exit codes (through
+``errors.command_main``, the rule it shares with ``costs``).
 """
 
 from __future__ import annotations
@@ -14,13 +15,7 @@ from pathlib import Path
 from ocelot_build import api, proc, publish
 from ocelot_build.budgets import MIB
 from ocelot_build.config import ALL_ALONE, load_distributions
-from ocelot_build.errors import (
-    OcelotError,
-    OptionParser,
-    Terminated,
-    UsageError,
-    raise_on_sigterm,
-)
+from ocelot_build.errors import OptionParser, UsageError, command_main
 from ocelot_build.files import split_list
 from ocelot_build.model import Architecture
 from ocelot_build.runtimes import check_layer_name, check_runtimes, longest_suffix
@@ -281,20 +276,4 @@ def report_published(result: publish.PublishResult) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    raise_on_sigterm()
-    try:
-        return run(sys.argv[1:] if argv is None else argv)
-    except Terminated:
-        print("ocelot: terminated", file=sys.stderr)
-        return 143
-    except OcelotError as exc:
-        print(f"ocelot: error: {exc.message}", file=sys.stderr)
-        if exc.detail:
-            print(exc.detail, file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("ocelot: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # e.g. piped into head: not an error worth a traceback
-        sys.stderr.close()
-        return 0
+    return command_main("ocelot", lambda: run(sys.argv[1:] if argv is None else argv))

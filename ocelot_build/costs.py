@@ -25,7 +25,7 @@ from ocelot_build import api, proc
 from ocelot_build.budgets import MIB
 from ocelot_build.catalogue import Component, members
 from ocelot_build.config import Distribution, short_tag
-from ocelot_build.errors import OcelotError, OptionParser, UsageError
+from ocelot_build.errors import OcelotError, OptionParser, UsageError, command_main
 from ocelot_build.files import atomic_write_bytes, split_list, write_json
 from ocelot_build.model import Architecture
 from ocelot_build.progress import Progress
@@ -407,25 +407,20 @@ def chart(report: Report, path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = parser().parse_args(sys.argv[1:] if argv is None else list(argv))
-        if not args.no_chart:
-            _pyplot()  # before the builds: a missing extra is bad input, not a late failure
-        report = run(args)
-        out = args.output_dir
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(out / "component-costs.md", markdown(report).encode())
-        write_json(out / "component-costs.json", as_json(report))
-        if not args.no_chart:
-            chart(report, out / "component-costs.png")
-    except OcelotError as exc:
-        print(f"ocelot: error: {exc.message}", file=sys.stderr)
-        if exc.detail:
-            print(exc.detail, file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("ocelot: interrupted", file=sys.stderr)
-        return 130
+    return command_main("ocelot", lambda: _main(sys.argv[1:] if argv is None else list(argv)))
+
+
+def _main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    if not args.no_chart:
+        _pyplot()  # before the builds: a missing extra is bad input, not a late failure
+    report = run(args)
+    out = args.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / "component-costs.md", markdown(report).encode())
+    write_json(out / "component-costs.json", as_json(report))
+    if not args.no_chart:
+        chart(report, out / "component-costs.png")
     print(f"wrote {out / 'component-costs.md'}")
     return 0
 

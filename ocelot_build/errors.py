@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
+from collections.abc import Callable
 from typing import NoReturn
 
 
@@ -76,3 +78,28 @@ def raise_on_sigterm() -> None:
 
 def _raise_terminated(signum: int, frame: object) -> NoReturn:
     raise Terminated
+
+
+def command_main(prog: str, body: Callable[[], int]) -> int:
+    """Run a command's body under the one exit-code rule, so every long-running command
+    (builds, cost runs) cleans up the same way: SIGTERM and Ctrl-C unwind through the same
+    ``finally`` blocks (children killed, temp dirs removed) and exit 143 / 130 with one
+    line; an ocelot error prints its message (and the failing tool's tail) and exits with
+    its code; a closed pipe (``| head``) is not an error."""
+    raise_on_sigterm()
+    try:
+        return body()
+    except Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return 143
+    except OcelotError as exc:
+        print(f"{prog}: error: {exc.message}", file=sys.stderr)
+        if exc.detail:
+            print(exc.detail, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
