@@ -176,6 +176,9 @@ def test_signal_mid_check_leaves_nothing_running(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a shell that starts the test run in the background (CI) passes SIGINT down
+        # ignored, and Python keeps it so: give the CLI the default a terminal would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert cli.stderr is not None
     for line in cli.stderr:
