@@ -264,6 +264,15 @@ class ProgramRun:
         (found,) = [r for r in self.mocks.resources if r.name == name and r.typ != COMPONENT]
         return found
 
+    def inputs(self) -> dict[str, dict[str, Any]]:
+        """Every custom resource's inputs by name, archives and assets compared by their
+        bytes: two runs declare the same thing exactly when these are equal."""
+        return {
+            r.name: {k: r.archive_sha256 if hasattr(v, "path") else v for k, v in r.inputs.items()}
+            for r in self.mocks.resources
+            if r.typ != COMPONENT
+        }
+
 
 LAYER = "aws:lambda/layerVersion:LayerVersion"
 PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"

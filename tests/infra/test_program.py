@@ -148,22 +148,13 @@ def test_the_stacks_aws_profile_reaches_the_sharing_step(tmp_path, base_config):
         assert record.inputs["environment"]["AWS_PROFILE"] == "publisher"
 
 
-def _inputs(run) -> dict[str, dict]:
-    """Every custom resource's inputs, archives and assets compared by their bytes."""
-    return {
-        r.name: {k: r.archive_sha256 if hasattr(v, "path") else v for k, v in r.inputs.items()}
-        for r in run.mocks.resources
-        if r.typ != COMPONENT
-    }
-
-
 def test_a_sharing_change_touches_only_the_sharing_commands(tmp_path, base_config):
     public = run_program(
         {**base_config, "ocelot:public": "true", **ALLOWED}, root=tmp_path, builder=FakeBuilder()
     )
     private = run_program(base_config, root=tmp_path, builder=FakeBuilder(), prior=public)
     assert _fingerprint(public) == _fingerprint(private)  # no new versions
-    changed = _changed(_inputs(public), _inputs(private))
+    changed = _changed(public.inputs(), private.inputs())
     assert changed == [f"{n}-sharing" for n in SLOTS]
 
 
@@ -320,7 +311,7 @@ def test_a_bucket_change_alone_publishes_nothing_new(tmp_path, base_config):
     )
     moved = {**base_config, "ocelot:s3Buckets": {"eu-west-1": "bucket-b"}}
     second = run_program(moved, root=tmp_path, builder=builder, prior=first)
-    assert _changed(_inputs(first), _inputs(second)) == []  # no new version, no new object
+    assert _changed(first.inputs(), second.inputs()) == []  # no new version, no new object
     # The next new zip is published from where its object really is (the recorded bucket).
     third = run_program(
         moved, root=tmp_path, builder=FakeBuilder(sizes={"minimal": BIG + 1}), prior=second

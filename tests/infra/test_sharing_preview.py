@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from pulumi_harness import COMMAND, COMPONENT, FakeBuilder, run_program
+from pulumi_harness import COMMAND, FakeBuilder, run_program
 
 MODES = {
     "private": {},
@@ -14,14 +14,6 @@ MODES = {
 }
 
 
-def _inputs(run) -> dict[str, dict]:
-    return {
-        r.name: {k: r.archive_sha256 if hasattr(v, "path") else v for k, v in r.inputs.items()}
-        for r in run.mocks.resources
-        if r.typ != COMPONENT
-    }
-
-
 def test_every_mode_change_is_an_update_of_the_sharing_step_and_nothing_else(tmp_path, base_config):
     one_slot = {
         **base_config,
@@ -29,7 +21,7 @@ def test_every_mode_change_is_an_update_of_the_sharing_step_and_nothing_else(tmp
         "ocelot:architectures": ["arm64"],
     }
     runs = {
-        mode: _inputs(run_program({**one_slot, **extra}, root=tmp_path, builder=FakeBuilder()))
+        mode: run_program({**one_slot, **extra}, root=tmp_path, builder=FakeBuilder()).inputs()
         for mode, extra in MODES.items()
     }
     slot = "minimal-arm64-eu-west-1"
