@@ -36,13 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from ocelot_build.catalogue import PLATFORM  # noqa: E402
-from ocelot_build.config import load_distributions  # noqa: E402
-from ocelot_build.gobuildexpr import satisfied  # noqa: E402
-from ocelot_build.manifest import LayerManifest  # noqa: E402
-from ocelot_build.outputs import manifest_paths  # noqa: E402
-from ocelot_build.registry import PROJECT_REGISTRY, load_registry  # noqa: E402
-from ocelot_build.toolchain import find_go  # noqa: E402
+from ocelot_build.core.gobuildexpr import satisfied  # noqa: E402
+from ocelot_build.core.manifest import LayerManifest  # noqa: E402
+from ocelot_build.core.toolchain import find_go  # noqa: E402
+from ocelot_build.stages.catalogue import PLATFORM  # noqa: E402
+from ocelot_build.stages.config import load_distributions  # noqa: E402
+from ocelot_build.stages.outputs import manifest_paths  # noqa: E402
+from ocelot_build.stages.registry import PROJECT_REGISTRY, load_registry  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -318,9 +318,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _collector_version(args: argparse.Namespace) -> str:
-    from ocelot_build.cache import Cache
-    from ocelot_build.resolve import collector_version
-    from ocelot_build.upstream import fetch_upstream
+    from ocelot_build.stages.resolve import collector_version
+    from ocelot_build.stages.upstream import fetch_upstream
+    from ocelot_build.store.cache import Cache
 
     with tempfile.TemporaryDirectory() as tmp:
         source = fetch_upstream(args.upstream, args.ref, Cache(Path(tmp)))

@@ -10,9 +10,9 @@ import boto3
 import pulumi
 
 from infra.program import build_stack, project_root
-from infra.stack_config import load_stack_config
-from ocelot_build.aws_guard import check_account
-from ocelot_build.errors import OcelotError
+from ocelot_build.core.errors import OcelotError
+from ocelot_build.publish.aws_guard import check_account
+from ocelot_build.publish.stack_config import load_stack_config
 
 try:
     config = load_stack_config(project_root())

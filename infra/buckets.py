@@ -19,7 +19,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from ocelot_build.errors import ConfigError
+from ocelot_build.core.errors import ConfigError
 
 STAGING_PREFIX = "layers/"
 EXPIRE_DAYS = 7  # a staged zip is read once, at publish; a week leaves room for a retry

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ocelot_build.api import LayerArtifact
-from ocelot_build.errors import UsageError, VerifyError
+from ocelot_build.core.errors import UsageError, VerifyError
 
 ENV = "OCELOT_CARRIED_CHECKS"
 

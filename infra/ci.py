@@ -17,7 +17,6 @@ jobs find every layer in the cache the build jobs carried over.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -28,10 +27,10 @@ from typing import Any
 
 import yaml
 
-from infra.stack_config import StackConfig, parse_stack_config
-from ocelot_build.errors import OcelotError, UsageError
-from ocelot_build.files import PROJECT_ROOT, split_list
-from ocelot_build.proc import redact
+from ocelot_build.core.errors import OcelotError, OptionParser, UsageError, command_main
+from ocelot_build.core.files import PROJECT_ROOT, split_list
+from ocelot_build.core.proc import redact
+from ocelot_build.publish.stack_config import StackConfig, parse_stack_config
 
 PROJECT = PROJECT_ROOT
 _STACK_RE = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
@@ -111,17 +110,17 @@ def _relative(path: Path | None, project: Path) -> str:
 
 
 def main(argv: list[str] | None = None, project: Path = PROJECT) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.ci")
+    return command_main("ocelot ci", lambda: _run(argv, project))
+
+
+def _run(argv: list[str] | None, project: Path) -> int:
+    parser = OptionParser(prog="python -m infra.ci")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("plan", help="print the build and deploy matrices as GITHUB_OUTPUT lines")
     parser.parse_args(argv)
-    try:
-        inputs = RunInputs.from_env(dict(os.environ))
-        for key, value in plan(inputs, project).items():
-            print(f"{key}={json.dumps(value, separators=(',', ':'))}")
-    except OcelotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    inputs = RunInputs.from_env(dict(os.environ))
+    for key, value in plan(inputs, project).items():
+        print(f"{key}={json.dumps(value, separators=(',', ':'))}")
     return 0
 
 

@@ -9,7 +9,7 @@ an existing stack would publish a new version of every layer; the resource optio
 such cost. Old versions are pruned deliberately (``python -m ocelot_build.prune``).
 
 Sharing. Because versions outlive the state, a permission resource per version can only add
-(see ``ocelot_build.reconcile``). Each slot instead has a ``command.local.Command``
+(see ``ocelot_build.publish.reconcile``). Each slot instead has a ``command.local.Command``
 ``<slot>-sharing`` that runs the reconciler over every version of its layer names on create
 and update, and with ``--revoke`` on delete. Its environment holds the sharing token and the
 current version's ARN, so a new mode or a new version is an update of that one resource:
@@ -49,10 +49,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_command as command
 
-from ocelot_build.model import Architecture
-from ocelot_build.reconcile import COMMAND as RECONCILE
-from ocelot_build.reconcile import REVOKE, command_environment
-from ocelot_build.sharing import Sharing
+from ocelot_build.core.model import Architecture
+from ocelot_build.publish.reconcile import COMMAND as RECONCILE
+from ocelot_build.publish.reconcile import REVOKE, command_environment
+from ocelot_build.publish.sharing import Sharing
 
 LICENSE_INFO = "Apache-2.0"  # the OpenTelemetry Collector's (and opentelemetry-lambda's) licence
 REQUEST_LIMIT = 69_905_067  # bytes; "Request must be smaller than 69905067 bytes" (Lambda)

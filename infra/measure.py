@@ -21,8 +21,8 @@ import pulumi
 
 from infra.ci import PROJECT, stack_values
 from infra.program import build_stack
-from infra.stack_config import parse_stack_config
-from ocelot_build.errors import OcelotError
+from ocelot_build.core.errors import OptionParser, command_main
+from ocelot_build.publish.stack_config import parse_stack_config
 
 
 class _CountingMocks(pulumi.runtime.Mocks):
@@ -64,7 +64,11 @@ def run_once(
 
 
 def main(argv: list[str] | None = None, project: Path = PROJECT) -> int:
-    parser = argparse.ArgumentParser(
+    return command_main("ocelot measure", lambda: _run(argv, project))
+
+
+def _run(argv: list[str] | None, project: Path) -> int:
+    parser = OptionParser(
         prog="python -m infra.measure",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -75,19 +79,13 @@ def main(argv: list[str] | None = None, project: Path = PROJECT) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value for this measurement")  # fmt: skip
     args = parser.parse_args(argv)
-    try:
-        values = stack_values(args.stack, project)
-        values.update(dict(item.split("=", 1) for item in args.set))
-        for n in range(1, args.runs + 1):
-            seconds, result, mocks = run_once(values, preview=args.preview, project=project)
-            hits = sum(a.cache_hit for a in result.artifacts)
-            print(f"run {n}: {seconds:.2f} s (engine {result.build_seconds:.2f} s), "
-                  f"{hits}/{len(result.artifacts)} layers from the cache")  # fmt: skip
-    except OcelotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if exc.detail:
-            print(exc.detail, file=sys.stderr)
-        return exc.exit_code
+    values = stack_values(args.stack, project)
+    values.update(dict(item.split("=", 1) for item in args.set))
+    for n in range(1, args.runs + 1):
+        seconds, result, mocks = run_once(values, preview=args.preview, project=project)
+        hits = sum(a.cache_hit for a in result.artifacts)
+        print(f"run {n}: {seconds:.2f} s (engine {result.build_seconds:.2f} s), "
+              f"{hits}/{len(result.artifacts)} layers from the cache")  # fmt: skip
     for typ, count in sorted(Counter(t for t, _ in mocks.declared).items()):
         print(f"{count:4d}  {typ}")
     for typ, name in sorted(mocks.declared):

@@ -21,12 +21,12 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ocelot_build.errors import UsageError
+from ocelot_build.core.errors import UsageError
 
 if TYPE_CHECKING:
     from infra.layers import CollectorLayer
     from ocelot_build.api import LayerArtifact
-    from ocelot_build.model import Architecture
+    from ocelot_build.core.model import Architecture
 
 RECORD_KEYS = (
     "arn",

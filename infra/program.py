@@ -20,15 +20,16 @@ from typing import Any
 
 import pulumi
 
-from infra import naming, outputs
+from infra import outputs
 from infra.buckets import check_bucket_region, created_bucket
 from infra.carried import carried_dir, check_carried
 from infra.layers import CollectorLayer, LayerSpec
-from infra.stack_config import StackConfig
 from ocelot_build import api
 from ocelot_build.api import BuildRequest, LayerArtifact, ProgressCallback
-from ocelot_build.files import PROJECT_ROOT
-from ocelot_build.model import Architecture
+from ocelot_build.core.files import PROJECT_ROOT
+from ocelot_build.core.model import Architecture
+from ocelot_build.publish import naming
+from ocelot_build.publish.stack_config import StackConfig
 
 Builder = Callable[[BuildRequest, ProgressCallback | None], list[LayerArtifact]]
 Slot = tuple[str, str, Architecture]  # (region, distribution, architecture)

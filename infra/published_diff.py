@@ -5,7 +5,7 @@
 
 The publish workflow's preview job writes this into the job summary, next to the preview,
 so the approver sees what each replaced layer changes (components, modules, collector
-version, sizes; ``ocelot_build.diff``) before approving the ``up``. ``published.json`` names
+version, sizes; ``ocelot_build.audit.diff``) before approving the ``up``. ``published.json`` names
 every layer the stack has published (its ``layers`` output: ARN and zip sha256); ``DIR``
 holds the manifests the build jobs just wrote. A layer whose sha256 is unchanged is listed
 as such; for a changed one the published zip is fetched (Lambda ``GetLayerVersionByArn``
@@ -15,7 +15,6 @@ info never executes it. Layers not published yet show as creates in the preview 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -25,8 +24,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ocelot_build import diff
-from ocelot_build.errors import OcelotError, PublishError, UsageError
+from ocelot_build.audit import diff
+from ocelot_build.core.errors import (
+    OptionParser,
+    PublishError,
+    UsageError,
+    command_main,
+)
 
 Fetch = Callable[[str, Path], Path]  # (layer version ARN, scratch dir) → a zip or manifest
 
@@ -105,22 +109,22 @@ def fetch_published(arn: str, scratch: Path) -> Path:
 
 
 def main(argv: list[str] | None = None, fetch: Fetch = fetch_published) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.published_diff")
+    return command_main("ocelot published-diff", lambda: _run(argv, fetch))
+
+
+def _run(argv: list[str] | None, fetch: Fetch) -> int:
+    parser = OptionParser(prog="python -m infra.published_diff")
     parser.add_argument("--published", type=Path, required=True, help="stack output JSON")
     parser.add_argument("--checks", type=Path, required=True, help="the build jobs' manifests")
     args = parser.parse_args(argv)
+    if not args.checks.is_dir():
+        raise UsageError(f"--checks {args.checks} is not a directory")
     try:
-        if not args.checks.is_dir():
-            raise UsageError(f"--checks {args.checks} is not a directory")
-        try:
-            published = json.loads(args.published.read_text() or "{}")
-        except (OSError, json.JSONDecodeError) as exc:
-            raise UsageError(f"--published {args.published}: {exc}") from None
-        with tempfile.TemporaryDirectory(prefix="ocelot-published-") as scratch:
-            sys.stdout.write(report(published, args.checks, fetch, Path(scratch)))
-    except OcelotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        published = json.loads(args.published.read_text() or "{}")
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"--published {args.published}: {exc}") from None
+    with tempfile.TemporaryDirectory(prefix="ocelot-published-") as scratch:
+        sys.stdout.write(report(published, args.checks, fetch, Path(scratch)))
     return 0
 
 

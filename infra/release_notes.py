@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 from infra.outputs import parse_stack_output, render_markdown
-from ocelot_build import proc
-from ocelot_build.errors import OcelotError, PublishError
-from ocelot_build.files import PROJECT_ROOT
+from ocelot_build.core import proc
+from ocelot_build.core.errors import OptionParser, PublishError, command_main
+from ocelot_build.core.files import PROJECT_ROOT
 
 
 def stack_output_json(stack: str, cwd: Path) -> str:
@@ -33,7 +33,11 @@ def stack_output_json(stack: str, cwd: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    return command_main("ocelot release-notes", lambda: _run(argv))
+
+
+def _run(argv: list[str] | None) -> int:
+    parser = OptionParser(
         prog="python -m infra.release_notes",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -44,14 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     source.add_argument("--stack", help="run `pulumi stack output --json` for this stack")
     args = parser.parse_args(argv)
-    try:
-        text = stack_output_json(args.stack, PROJECT_ROOT) if args.stack else sys.stdin.read()
-        sys.stdout.write(render_markdown(parse_stack_output(text)))
-    except OcelotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if exc.detail:
-            print(exc.detail, file=sys.stderr)
-        return exc.exit_code
+    text = stack_output_json(args.stack, PROJECT_ROOT) if args.stack else sys.stdin.read()
+    sys.stdout.write(render_markdown(parse_stack_output(text)))
     return 0
 
 

@@ -1,6 +1,6 @@
 """The public surface of the build engine: what the CLI, the Pulumi program and bench call.
 
-The types and defaults live in ``ocelot_build.types``; they are re-exported here so callers
+The types and defaults live in ``ocelot_build.core.types``; they are re-exported here so callers
 need one import.
 """
 
@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ocelot_build.config import Distribution
-from ocelot_build.engine import dry_run, run
-from ocelot_build.types import (
+from ocelot_build.core.types import (
     DEFAULT_LAYER_NAME,
     DEFAULT_UPSTREAM_REF,
     DEFAULT_UPSTREAM_REPO,
@@ -19,6 +17,8 @@ from ocelot_build.types import (
     PlannedLayer,
     ProgressCallback,
 )
+from ocelot_build.engine import dry_run, run
+from ocelot_build.stages.config import Distribution
 
 __all__ = [
     "DEFAULT_LAYER_NAME",

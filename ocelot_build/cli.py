@@ -12,13 +12,15 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from ocelot_build import api, proc, publish
-from ocelot_build.budgets import MIB
-from ocelot_build.config import ALL_ALONE, load_distributions
-from ocelot_build.errors import OptionParser, UsageError, command_main
-from ocelot_build.files import split_list
-from ocelot_build.model import Architecture
-from ocelot_build.runtimes import check_layer_name, check_runtimes, longest_suffix
+from ocelot_build import api
+from ocelot_build.core import proc
+from ocelot_build.core.budgets import MIB
+from ocelot_build.core.errors import OptionParser, UsageError, command_main
+from ocelot_build.core.files import split_list
+from ocelot_build.core.model import Architecture
+from ocelot_build.core.runtimes import check_layer_name, check_runtimes, longest_suffix
+from ocelot_build.publish import stack as publish
+from ocelot_build.stages.config import ALL_ALONE, load_distributions
 
 
 def parser() -> argparse.ArgumentParser:

@@ -10,17 +10,17 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from ocelot_build.builder import build_missing, ensure_sbom
-from ocelot_build.cache import Cache, LayerEntry
-from ocelot_build.checks import check_layer
-from ocelot_build.config import Distribution
-from ocelot_build.errors import VerifyError
-from ocelot_build.files import sweep_stale, temp_prefix
-from ocelot_build.outputs import check_output_dir, output_paths, quarantine, write_artifact
-from ocelot_build.plan import LayerPlan, plan_layers
-from ocelot_build.progress import Progress
-from ocelot_build.resolve import Context, resolve
-from ocelot_build.types import BuildRequest, LayerArtifact, PlannedLayer
+from ocelot_build.core.errors import VerifyError
+from ocelot_build.core.files import sweep_stale, temp_prefix
+from ocelot_build.core.progress import Progress
+from ocelot_build.core.types import BuildRequest, LayerArtifact, PlannedLayer
+from ocelot_build.stages.builder import build_missing, ensure_sbom
+from ocelot_build.stages.checks import check_layer
+from ocelot_build.stages.config import Distribution
+from ocelot_build.stages.outputs import check_output_dir, output_paths, quarantine, write_artifact
+from ocelot_build.stages.plan import LayerPlan, plan_layers
+from ocelot_build.stages.resolve import Context, resolve
+from ocelot_build.store.cache import Cache, LayerEntry
 
 
 def run(

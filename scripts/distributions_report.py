@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ocelot_build.api import BuildRequest, build_layers  # noqa: E402
-from ocelot_build.errors import OcelotError  # noqa: E402
-from ocelot_build.manifest import LayerManifest  # noqa: E402
-from ocelot_build.model import Architecture  # noqa: E402
-from ocelot_build.outputs import manifest_paths  # noqa: E402
+from ocelot_build.core.errors import OcelotError  # noqa: E402
+from ocelot_build.core.manifest import LayerManifest  # noqa: E402
+from ocelot_build.core.model import Architecture  # noqa: E402
+from ocelot_build.stages.outputs import manifest_paths  # noqa: E402
 
 KIND_ORDER = ("receiver", "processor", "exporter", "connector", "extension")
 

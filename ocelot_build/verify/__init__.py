@@ -8,6 +8,8 @@ Public API (used by the build CLI and the Pulumi program):
 - ``write_report_to_manifest(manifest_path, report)`` and ``manifest_path_for(zip_path)``
 
 See docs/verify.md for what is checked and why.
+
+May import: `core` (the boot check knows nothing of how a layer was built).
 """
 
 from ocelot_build.verify.check import verify_layer

@@ -15,14 +15,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ocelot_build.errors import OcelotError, Terminated, raise_on_sigterm
+from ocelot_build.core.errors import OptionParser, command_main
 from ocelot_build.verify.check import verify_layer
 from ocelot_build.verify.report import FAILED, manifest_path_for, write_report_to_manifest
 from ocelot_build.verify.runner import MEMORY_MB_DEFAULT, MEMORY_MB_RANGE
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OptionParser(
         prog="python -m ocelot_build.verify",
         description="Boot a collector layer against a local Lambda Extensions API and check "
         "that telemetry goes through it.",
@@ -68,36 +68,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    raise_on_sigterm()
-    try:
-        return _run(args)
-    except Terminated:
-        print("verify: terminated", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        print("verify: interrupted", file=sys.stderr)
-        return 130
+    return command_main("verify", lambda: _run(_parser().parse_args(argv)))
 
 
 def _run(args: argparse.Namespace) -> int:
     log = (lambda line: print(f"+ {line}", file=sys.stderr)) if args.verbose else None
-    try:
-        report = verify_layer(
-            args.layer,
-            timeout=args.timeout,
-            log=log,
-            bundled_config=args.bundled_config,
-            sandbox=not args.no_sandbox,
-            deadline=args.deadline,
-            memory_mb=args.memory_mb,
-        )
-        manifest = manifest_path_for(args.layer)
-        if manifest.is_file():
-            write_report_to_manifest(manifest, report)
-    except OcelotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    report = verify_layer(
+        args.layer,
+        timeout=args.timeout,
+        log=log,
+        bundled_config=args.bundled_config,
+        sandbox=not args.no_sandbox,
+        deadline=args.deadline,
+        memory_mb=args.memory_mb,
+    )
+    manifest = manifest_path_for(args.layer)
+    if manifest.is_file():
+        write_report_to_manifest(manifest, report)
     summary_to = sys.stderr if args.json else sys.stdout
     print(report.summary(), file=summary_to)
     if args.verbose and report.status != FAILED and report.log_tail:

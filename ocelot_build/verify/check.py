@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ocelot_build.budgets import Budgets, check_budgets
-from ocelot_build.errors import UsageError
-from ocelot_build.files import temp_prefix
-from ocelot_build.model import Architecture
+from ocelot_build.core.budgets import Budgets, check_budgets
+from ocelot_build.core.errors import UsageError
+from ocelot_build.core.files import temp_prefix
+from ocelot_build.core.model import Architecture
 from ocelot_build.verify.boot import BootSpec
 from ocelot_build.verify.isolation import sandbox_problem, sandboxed, unsandboxed
 from ocelot_build.verify.layer import (

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ocelot_build
-from ocelot_build.budgets import MIB
+from ocelot_build.core.budgets import MIB
 
 BWRAP_HINT = (
     "install bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces, "

@@ -19,9 +19,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ocelot_build.budgets import MIB
-from ocelot_build.errors import UsageError
-from ocelot_build.model import Architecture
+from ocelot_build.core.budgets import MIB
+from ocelot_build.core.errors import UsageError
+from ocelot_build.core.model import Architecture
 
 BINARY = "extensions/collector"
 CONFIG = "collector-config/config.yaml"

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ocelot_build.errors import UsageError, VerifyError
-from ocelot_build.manifest import LayerManifest, ManifestError
+from ocelot_build.core.errors import UsageError, VerifyError
+from ocelot_build.core.manifest import LayerManifest, ManifestError
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 

@@ -26,8 +26,8 @@ import threading
 import time
 from pathlib import Path
 
-from ocelot_build.budgets import MIB
-from ocelot_build.model import Architecture
+from ocelot_build.core.budgets import MIB
+from ocelot_build.core.model import Architecture
 from ocelot_build.verify.tailbuf import TailBuffer
 
 QEMU_HINT = "apt-get install qemu-user-static"

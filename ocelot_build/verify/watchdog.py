@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import IO
 
-from ocelot_build.budgets import MIB
+from ocelot_build.core.budgets import MIB
 from ocelot_build.verify.boot import BootSpec
 from ocelot_build.verify.isolation import Placement
 from ocelot_build.verify.report import FAILED, VerifyReport

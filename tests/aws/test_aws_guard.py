@@ -6,8 +6,8 @@ import boto3
 import pytest
 from motoserver import ACCOUNT
 
-from ocelot_build.aws_guard import caller_account, check_account
-from ocelot_build.errors import PublishError, UsageError
+from ocelot_build.core.errors import PublishError, UsageError
+from ocelot_build.publish.aws_guard import caller_account, check_account
 
 
 def test_caller_account_is_read_over_sts(moto):

@@ -1,10 +1,11 @@
-"""``ocelot_build.prune`` against a real moto server: revoke, then delete, beyond the newest N."""
+"""``ocelot_build.publish.prune`` against a real moto server: revoke, then delete,
+beyond the newest N."""
 
 from __future__ import annotations
 
-from ocelot_build import prune
-from ocelot_build.reconcile import layer_versions, reconcile_layer
-from ocelot_build.sharing import Sharing
+from ocelot_build.publish import prune
+from ocelot_build.publish.reconcile import layer_versions, reconcile_layer
+from ocelot_build.publish.sharing import Sharing
 from tests.aws.layers import grant, lambda_client, publish, sids, tiny_zip
 
 A = "ocel-minimal-arm64-0_158_0"

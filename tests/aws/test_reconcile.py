@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from ocelot_build import reconcile
-from ocelot_build.errors import UsageError
-from ocelot_build.reconcile import managed_names, reconcile_layer
-from ocelot_build.sharing import Sharing
+from ocelot_build.core.errors import UsageError
+from ocelot_build.publish import reconcile
+from ocelot_build.publish.reconcile import managed_names, reconcile_layer
+from ocelot_build.publish.sharing import Sharing
 from tests.aws.layers import grant, lambda_client, publish, sids
 
 ORG = "o-abcdef1234"

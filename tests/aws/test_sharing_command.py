@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 
-from ocelot_build.files import PROJECT_ROOT
-from ocelot_build.reconcile import COMMAND, REVOKE, command_environment
-from ocelot_build.sharing import Sharing
+from ocelot_build.core.files import PROJECT_ROOT
+from ocelot_build.publish.reconcile import COMMAND, REVOKE, command_environment
+from ocelot_build.publish.sharing import Sharing
 from tests.aws.layers import lambda_client, publish, sids
 
 OLD, NEW = "ocel-minimal-arm64-0_157_0", "ocel-minimal-arm64-0_158_0"

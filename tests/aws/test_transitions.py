@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ocelot_build.files import PROJECT_ROOT
+from ocelot_build.core.files import PROJECT_ROOT
 from tests.aws.transitions import render, table
 
 

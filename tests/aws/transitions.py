@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ocelot_build.reconcile import reconcile_layer
-from ocelot_build.sharing import Sharing
+from ocelot_build.publish.reconcile import reconcile_layer
+from ocelot_build.publish.sharing import Sharing
 from tests.aws.layers import lambda_client, publish, sids
 
 ORG, ORG_B = "o-abcdef1234", "o-zyxwvu9876"

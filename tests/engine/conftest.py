@@ -17,7 +17,7 @@ import pytest
 from standin.fixtures import MINIMAL_CONFIG, MINIMAL_TAGS, write_dists
 
 from ocelot_build.api import BuildRequest, LayerArtifact, build_layers
-from ocelot_build.model import Architecture
+from ocelot_build.core.model import Architecture
 
 
 @pytest.fixture

@@ -117,11 +117,11 @@ def test_an_unwritable_output_directory_is_one_line_exit_2(args, dists_file, tmp
 
 def test_output_paths_never_leave_the_output_directory(request_for, tmp_path):
     """A backstop below the name rule: a name that slipped through still cannot escape."""
-    from ocelot_build.errors import UsageError
-    from ocelot_build.outputs import output_paths
-    from ocelot_build.plan import plan_layers
-    from ocelot_build.progress import Progress
-    from ocelot_build.resolve import resolve
+    from ocelot_build.core.errors import UsageError
+    from ocelot_build.core.progress import Progress
+    from ocelot_build.stages.outputs import output_paths
+    from ocelot_build.stages.plan import plan_layers
+    from ocelot_build.stages.resolve import resolve
 
     ctx, chosen = resolve(request_for(layer_name="../../escaped"), Progress(enabled=False))
     with pytest.raises(UsageError, match="would be written outside -o"):

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ocelot_build import checks
-from ocelot_build.cache import digest
+from ocelot_build.stages import checks
+from ocelot_build.store.cache import digest
 
 from .conftest import build_one
 
@@ -59,10 +59,10 @@ def test_a_broken_build_json_is_evicted_and_rebuilt(request_for, ocelot_cache, d
 def test_the_verify_cache_is_keyed_by_the_bytes_on_disk(request_for, ocelot_cache):
     """A passed check recorded for the sha256 the manifest claims must not vouch for other
     bytes: the layer is booted (and the stand-in fails its boot check)."""
-    from ocelot_build.errors import VerifyError
-    from ocelot_build.plan import plan_layers
-    from ocelot_build.progress import Progress
-    from ocelot_build.resolve import resolve
+    from ocelot_build.core.errors import VerifyError
+    from ocelot_build.core.progress import Progress
+    from ocelot_build.stages.plan import plan_layers
+    from ocelot_build.stages.resolve import resolve
 
     built = build_one(request_for())
     claimed = "0" * 64

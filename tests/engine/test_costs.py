@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ocelot_build import costs
+from ocelot_build.audit import costs
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ocelot_build.api import LayerArtifact, build_layers
-from ocelot_build.diff import (
+from ocelot_build.audit.diff import (
     LayerFacts,
     compare,
     components_of_tags,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ocelot_build.api import build_layers
-from ocelot_build.manifest import Upstream
-from ocelot_build.model import Architecture, elf_machine
+from ocelot_build.core.manifest import Upstream
+from ocelot_build.core.model import Architecture, elf_machine
 
 from .conftest import build_one
 
@@ -162,7 +162,7 @@ def test_budget_over_limit_fails_with_the_figures(request_for, dists_file):
     data = yaml.safe_load(dists_file.read_text())
     data["distributions"]["minimal"]["max-zip-mb"] = 0.01
     dists_file.write_text(yaml.safe_dump(data))
-    from ocelot_build.errors import VerifyError
+    from ocelot_build.core.errors import VerifyError
 
     with pytest.raises(VerifyError, match=r"over budget: zip is .* over max-zip-mb 0.01"):
         build_one(request_for())
@@ -186,7 +186,7 @@ def test_environment_go_override_is_used(request_for, monkeypatch):
     monkeypatch.setenv("OCELOT_GO", str(go_binary()))
     assert build_one(request_for()).manifest.go_version.startswith("go1.")
     monkeypatch.setenv("OCELOT_GO", os.devnull + "-missing")
-    from ocelot_build.errors import UsageError
+    from ocelot_build.core.errors import UsageError
 
     with pytest.raises(UsageError, match="OCELOT_GO"):
         build_one(request_for())
@@ -206,7 +206,7 @@ def test_parallel_jobs_build_the_same_bytes_as_serial(request_for, tmp_path, mon
 
 def test_verify_fails_a_layer_that_does_not_speak_the_extensions_api(request_for):
     """The stand-in binary prints JSON and exits: --verify must refuse it, in the manifest too."""
-    from ocelot_build.errors import VerifyError
+    from ocelot_build.core.errors import VerifyError
 
     request = request_for(verify=True)
     with pytest.raises(VerifyError, match="minimal/amd64: boot check failed"):
@@ -218,9 +218,9 @@ def test_verify_fails_a_layer_that_does_not_speak_the_extensions_api(request_for
 
 def test_a_passed_boot_check_is_reused_for_the_same_bytes(request_for, ocelot_cache):
     """A passed check is cached by zip sha256; failures never are (the stand-in would fail)."""
-    from ocelot_build import checks
-    from ocelot_build.cache import digest
-    from ocelot_build.errors import VerifyError
+    from ocelot_build.core.errors import VerifyError
+    from ocelot_build.stages import checks
+    from ocelot_build.store.cache import digest
 
     with pytest.raises(VerifyError):
         build_layers(request_for(verify=True))

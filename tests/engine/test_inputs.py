@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ocelot_build.errors import ConfigError
-from ocelot_build.localpaths import copy_tree, tree_digest
+from ocelot_build.core.errors import ConfigError
+from ocelot_build.core.localpaths import copy_tree, tree_digest
 
 from .conftest import build_one
 
@@ -78,9 +78,9 @@ def test_links_that_leave_the_tree_or_loop_are_one_line(tmp_path, kind):
 
 
 def test_a_go_replaces_directory_is_keyed_by_its_content(request_for, dists_file, tmp_path):
-    from ocelot_build.plan import plan_layers
-    from ocelot_build.progress import Progress
-    from ocelot_build.resolve import resolve
+    from ocelot_build.core.progress import Progress
+    from ocelot_build.stages.plan import plan_layers
+    from ocelot_build.stages.resolve import resolve
 
     mod = _module(tmp_path / "replaced")
     data = yaml.safe_load(dists_file.read_text())
@@ -115,7 +115,7 @@ def test_config_file_must_stay_inside_the_distributions_tree(
 
 def test_a_symlink_in_a_local_module_is_never_shipped_as_its_target(request_for, tmp_path):
     """The threat: a link to ~/.aws/credentials inside a local: module, copied as a file."""
-    from ocelot_build.registry import load_registry
+    from ocelot_build.stages.registry import load_registry
 
     mod = _module(tmp_path / "overlay" / "mod")
     (tmp_path / "creds").write_text("secret\n")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ocelot_build.proc import redact
+from ocelot_build.core.proc import redact
 
 from .conftest import run_cli
 
@@ -26,7 +26,7 @@ def test_a_failing_fetch_never_shows_the_token(dists_file, empty_registry, tmp_p
 
 
 def test_the_mirror_key_still_tells_repositories_apart(tmp_path):
-    from ocelot_build.cache import Cache
+    from ocelot_build.store.cache import Cache
 
     cache = Cache(tmp_path)
     assert cache.repo_dir(SECRET_URL) != cache.repo_dir(SECRET_URL.replace("user:", "other:"))

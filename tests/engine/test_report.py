@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ocelot_build.api import build_layers
-from ocelot_build.model import Architecture
+from ocelot_build.core.model import Architecture
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "distributions_report.py"
 

@@ -9,8 +9,8 @@ import shutil
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from ocelot_build.buildinfo import parse_build_info
-from ocelot_build.sbom import render_sbom
+from ocelot_build.stages.buildinfo import parse_build_info
+from ocelot_build.stages.sbom import render_sbom
 
 from .conftest import build_one
 

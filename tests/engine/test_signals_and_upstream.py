@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ocelot_build.errors import UsageError
+from ocelot_build.core.errors import UsageError
 
 from .conftest import build_one, run_cli
 

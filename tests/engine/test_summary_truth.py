@@ -13,8 +13,8 @@ import pytest
 
 from ocelot_build import cli
 from ocelot_build.api import build_layers
-from ocelot_build.errors import VerifyError
-from ocelot_build.model import Architecture
+from ocelot_build.core.errors import VerifyError
+from ocelot_build.core.model import Architecture
 
 from .conftest import build_one
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from standin import extra_wrapper
 
-from ocelot_build.errors import BuildError, UsageError
+from ocelot_build.core.errors import BuildError, UsageError
 
 from .conftest import build_one
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from standin import add_component
 
-from ocelot_build.cache import Cache
-from ocelot_build.errors import UsageError
-from ocelot_build.upstream import fetch_upstream, repo_url
+from ocelot_build.core.errors import UsageError
+from ocelot_build.stages.upstream import fetch_upstream, repo_url
+from ocelot_build.store.cache import Cache
 
 from .conftest import build_one
 

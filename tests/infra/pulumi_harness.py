@@ -25,12 +25,12 @@ import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
 from infra.program import StackResult, build_stack
-from infra.stack_config import parse_stack_config
 from ocelot_build.api import BuildRequest, LayerArtifact
-from ocelot_build.config import load_distributions
-from ocelot_build.errors import VerifyError
-from ocelot_build.manifest import LayerManifest, LayerZip, Upstream
-from ocelot_build.model import Architecture
+from ocelot_build.core.errors import VerifyError
+from ocelot_build.core.manifest import LayerManifest, LayerZip, Upstream
+from ocelot_build.core.model import Architecture
+from ocelot_build.publish.stack_config import parse_stack_config
+from ocelot_build.stages.config import load_distributions
 
 ACCOUNT = "123456789012"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)

@@ -1,5 +1,6 @@
-"""The one rule for adding built layers to a stack (``infra.stack_config.add_layers``) and
-the ``name/arch`` entries it writes, as the program reads them."""
+"""The one rule for adding built layers to a stack
+(``ocelot_build.publish.stack_layers.add_layers``) and the ``name/arch`` entries it writes,
+as the program reads them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import json
 import pytest
 from pulumi_harness import LAYER, FakeBuilder, run_program
 
-from infra.stack_config import StackConfigError, add_layers, parse_stack_config
-from ocelot_build.errors import UsageError
-from ocelot_build.model import Architecture
+from ocelot_build.core.errors import UsageError
+from ocelot_build.core.model import Architecture
+from ocelot_build.publish.stack_config import StackConfigError, parse_stack_config
+from ocelot_build.publish.stack_layers import add_layers
 
 AMD, ARM = Architecture.AMD64, Architecture.ARM64
 

@@ -7,8 +7,8 @@ from pulumi_harness import LAYER, FakeBuilder, run_program
 
 from infra.carried import ENV, passed_checks
 from ocelot_build.api import BuildRequest
-from ocelot_build.errors import VerifyError
-from ocelot_build.model import Architecture
+from ocelot_build.core.errors import VerifyError
+from ocelot_build.core.model import Architecture
 
 
 def _carry(tmp_path, dist_file, *, status="passed", dists=("minimal", "tracing")):

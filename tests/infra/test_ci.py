@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from infra import ci
-from ocelot_build.errors import UsageError
+from ocelot_build.core.errors import UsageError
 
 COMMIT = "c72580eb31f561c6cac4770cd274ea1e06e0b4b0"
 

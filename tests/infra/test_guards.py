@@ -12,12 +12,13 @@ import pulumi
 import pytest
 from pulumi_harness import LAYER, FakeBuilder, run_program
 
-from infra import naming, program
-from infra.stack_config import StackConfigError, parse_stack_config
+from infra import program
 from ocelot_build import cli
-from ocelot_build.errors import UsageError
-from ocelot_build.files import PROJECT_ROOT
-from ocelot_build.runtimes import lambda_regions, layer_name_limit, region_problem
+from ocelot_build.core.errors import UsageError
+from ocelot_build.core.files import PROJECT_ROOT
+from ocelot_build.core.runtimes import lambda_regions, layer_name_limit, region_problem
+from ocelot_build.publish import naming
+from ocelot_build.publish.stack_config import StackConfigError, parse_stack_config
 
 
 def _errors(raw: dict, root: Path) -> list[str]:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from infra import naming
 from infra.layers import INLINE_LIMIT, LayerSpec
-from ocelot_build.errors import ConfigError
-from ocelot_build.model import Architecture
+from ocelot_build.core.errors import ConfigError
+from ocelot_build.core.model import Architecture
+from ocelot_build.publish import naming
 
 ARM, AMD = Architecture.ARM64, Architecture.AMD64
 COMMIT = hashlib.sha1(b"commit").hexdigest()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pulumi.automation.events import EngineEvent
 
-from infra.plan_check import requested_slots, steps_from_events, unexpected_steps
-from ocelot_build.model import Architecture
+from ocelot_build.core.model import Architecture
+from ocelot_build.publish.plan_check import requested_slots, steps_from_events, unexpected_steps
 
 STACK_URN = "urn:pulumi:prod::ocelot::pulumi:pulumi:Stack::ocelot-prod"
 PROVIDER = "urn:pulumi:prod::ocelot::pulumi:providers:aws::default_7_51_1"

@@ -29,7 +29,7 @@ from infra.layers import (
     fits_inline,
     inline_request_bytes,
 )
-from ocelot_build.errors import ConfigError, VerifyError
+from ocelot_build.core.errors import ConfigError, VerifyError
 
 ORG = "o-abcdef1234"
 ALLOWED = {"aws:allowedAccountIds": ["123456789012"]}  # required for a public stack

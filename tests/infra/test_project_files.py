@@ -7,9 +7,9 @@ from pathlib import Path
 import yaml
 
 from infra.ci import stack_values
-from infra.stack_config import parse_stack_config
-from ocelot_build.config import load_distributions
-from ocelot_build.model import Architecture
+from ocelot_build.core.model import Architecture
+from ocelot_build.publish.stack_config import parse_stack_config
+from ocelot_build.stages.config import load_distributions
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,10 +12,11 @@ import pytest
 from fake_engine import FakeEngine
 from pulumi_harness import LAYER, FakeBuilder, run_program
 
-from ocelot_build import automation, publish
 from ocelot_build.api import BuildRequest
-from ocelot_build.errors import PublishError, ToolMissingError, UsageError
-from ocelot_build.model import Architecture
+from ocelot_build.core.errors import PublishError, ToolMissingError, UsageError
+from ocelot_build.core.model import Architecture
+from ocelot_build.publish import automation
+from ocelot_build.publish import stack as publish
 
 MOTO = "123456789012"  # the account moto's STS answers for
 
@@ -261,7 +262,7 @@ def test_project_dir_is_found_upwards_or_in_the_checkout(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text("name: ocelot\n")
     (tmp_path / "a" / "b").mkdir(parents=True)
     assert publish.find_project_dir(tmp_path / "a" / "b") == tmp_path
-    checkout = Path(publish.__file__).resolve().parent.parent
+    checkout = Path(publish.__file__).resolve().parents[2]
     assert publish.find_project_dir(tmp_path.parent) == checkout
 
 

@@ -8,7 +8,7 @@ from pulumi_harness import FakeBuilder, run_program
 
 from infra import published_diff
 from ocelot_build.api import BuildRequest
-from ocelot_build.model import Architecture
+from ocelot_build.core.model import Architecture
 
 
 def test_changed_layers_get_a_diff_unchanged_ones_a_line(tmp_path, base_config, dist_file, capsys):

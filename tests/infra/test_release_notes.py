@@ -12,7 +12,7 @@ from pulumi_harness import FakeBuilder, run_program
 
 from infra import release_notes
 from infra.outputs import parse_stack_output, render_markdown
-from ocelot_build.errors import UsageError
+from ocelot_build.core.errors import UsageError
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_bad_input_exits_2_with_one_line(text, message, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
     assert release_notes.main(["-"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {message}") and err.count("\n") == 1
+    assert err.startswith(f"ocelot release-notes: error: {message}") and err.count("\n") == 1
     with pytest.raises(UsageError):
         parse_stack_output(text)
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from infra.naming import VERSION_RESERVE
-from infra.stack_config import KEYS, StackConfigError, parse_stack_config
 from ocelot_build import api
-from ocelot_build.errors import UsageError
-from ocelot_build.model import Architecture
-from ocelot_build.runtimes import check_layer_name, layer_name_limit, longest_suffix
+from ocelot_build.core.errors import UsageError
+from ocelot_build.core.model import Architecture
+from ocelot_build.core.runtimes import check_layer_name, layer_name_limit, longest_suffix
+from ocelot_build.publish.naming import VERSION_RESERVE
+from ocelot_build.publish.stack_config import KEYS, StackConfigError, parse_stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -224,7 +224,7 @@ def test_structured_values_must_have_the_right_shape(tmp_path, base_config):
 def test_raw_config_merges_the_engine_environment_and_old_key_spellings(monkeypatch):
     import pulumi
 
-    from infra.stack_config import raw_config
+    from ocelot_build.publish.stack_config import raw_config
 
     monkeypatch.setenv(
         "PULUMI_CONFIG",

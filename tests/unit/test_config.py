@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from standin.fixtures import write_dists
 
-from ocelot_build import gobuildexpr
-from ocelot_build.config import DEFAULT_CONFIG, load_distributions
-from ocelot_build.errors import ConfigError, UsageError
+from ocelot_build.core import gobuildexpr
+from ocelot_build.core.errors import ConfigError, UsageError
+from ocelot_build.stages.config import DEFAULT_CONFIG, load_distributions
 
 
 def test_project_distributions_resolve_as_the_issue_lists_them():

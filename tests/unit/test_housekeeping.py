@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ocelot_build.cache import Cache
+from ocelot_build.store.cache import Cache
 
 DAY = 24 * 3600
 

@@ -1,7 +1,9 @@
-"""The import graph of ``ocelot_build`` has no cycle, function-local imports included.
+"""The import graph of ``ocelot_build`` and ``infra`` has no cycle, every import counted.
 
-A cycle hidden by an import inside a function still couples the modules both ways; this
-reads every import statement (at any depth) with ``ast`` and fails naming the cycle.
+A cycle hidden by an import inside a function, or under ``if __name__ == "__main__":``,
+still couples the modules both ways (``python -m`` of such a module loads it twice); this
+reads every import statement at any depth with ``ast`` and fails naming the cycle. The two
+top-level packages depend one way: ``infra`` (the Pulumi program) on ``ocelot_build``.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "ocelot_build"
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "ocelot_build"
+INFRA = ROOT / "infra"
 
 
 def _module_names() -> dict[str, Path]:
     names = {}
-    for path in PACKAGE.rglob("*.py"):
+    for path in [*PACKAGE.rglob("*.py"), *INFRA.rglob("*.py")]:
         parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
@@ -53,19 +57,9 @@ def import_graph() -> dict[str, set[str]]:
 
 
 def _imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
-    """Every import at any depth, except under ``if __name__ == "__main__":`` (that code runs
-    only when the module is the program, so it is no edge of the import graph)."""
-    skipped = {
-        id(n)
-        for top in tree.body
-        if isinstance(top, ast.If) and "__main__" in ast.unparse(top.test)
-        for n in ast.walk(top)
-    }
-    return [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Import | ast.ImportFrom) and id(n) not in skipped
-    ]
+    """Every import at any depth: in functions, under ``TYPE_CHECKING`` and under
+    ``if __name__ == "__main__":`` alike."""
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
 
 
 def _owner(target: str, modules: dict[str, Path]) -> str:
@@ -101,7 +95,20 @@ def test_the_check_sees_function_local_imports():
     source = "def f():\n    from ocelot_build.engine import run\n"
     node = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom))
     assert "ocelot_build.engine" in _targets(node, "ocelot_build.api", False)
-    assert "ocelot_build.types" in import_graph()["ocelot_build.api"]
+    assert "ocelot_build.core.types" in import_graph()["ocelot_build.api"]
     guarded = ast.parse('if __name__ == "__main__":\n    import ocelot_build.api\nimport os\n')
-    assert [type(n).__name__ for n in _imports(guarded)] == ["Import"]
-    assert "ocelot_build.housekeeping" not in import_graph()["ocelot_build.cache"]
+    assert [type(n).__name__ for n in _imports(guarded)] == ["Import", "Import"]
+    assert "ocelot_build.store.housekeeping" not in import_graph()["ocelot_build.store.cache"]
+
+
+def test_ocelot_build_never_imports_infra():
+    """The Pulumi program builds on the engine, never the reverse: the CLI's ``--stack``
+    bridge uses the stack rules in ``ocelot_build.publish``, which ``infra`` imports too."""
+    wrong = sorted(
+        f"{name} imports {dep}"
+        for name, deps in import_graph().items()
+        if name.startswith("ocelot_build")
+        for dep in deps
+        if dep == "infra" or dep.startswith("infra.")
+    )
+    assert not wrong, "; ".join(wrong)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ocelot_build.files import PROJECT_ROOT
-from ocelot_build.manifest import LayerManifest, ManifestError, example
+from ocelot_build.core.files import PROJECT_ROOT
+from ocelot_build.core.manifest import LayerManifest, ManifestError, example
 
 DOC = PROJECT_ROOT / "docs" / "architecture.md"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ocelot_build import model
-from ocelot_build.errors import UsageError
-from ocelot_build.model import Architecture, ArchSpec
+from ocelot_build.core import model
+from ocelot_build.core.errors import UsageError
+from ocelot_build.core.model import Architecture, ArchSpec
 
 
 @pytest.mark.parametrize(

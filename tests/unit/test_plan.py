@@ -10,16 +10,16 @@ from standin.fixtures import MINIMAL_TAGS, write_dists
 from standin.model import MAIN_ONLY_COMPONENTS, TAGGED_COMPONENTS
 from standin.render import render_tree
 
-from ocelot_build.cache import Cache
-from ocelot_build.catalogue import read_catalogue
-from ocelot_build.config import load_distributions
-from ocelot_build.errors import UsageError
-from ocelot_build.model import Architecture
-from ocelot_build.plan import LayerPlan, plan_layers
-from ocelot_build.resolve import Context
-from ocelot_build.toolchain import GoToolchain
-from ocelot_build.types import BuildRequest
-from ocelot_build.upstream import UpstreamSource
+from ocelot_build.core.errors import UsageError
+from ocelot_build.core.model import Architecture
+from ocelot_build.core.toolchain import GoToolchain
+from ocelot_build.core.types import BuildRequest
+from ocelot_build.stages.catalogue import read_catalogue
+from ocelot_build.stages.config import load_distributions
+from ocelot_build.stages.plan import LayerPlan, plan_layers
+from ocelot_build.stages.resolve import Context
+from ocelot_build.stages.upstream import UpstreamSource
+from ocelot_build.store.cache import Cache
 
 COMMIT = "c" * 40
 

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from ocelot_build import proc
-from ocelot_build.errors import BuildError, ToolMissingError
+from ocelot_build.core import proc
+from ocelot_build.core.errors import BuildError, ToolMissingError
 
 SCRIPT = (
     "import sys\nprint('out')\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ocelot_build.errors import OcelotError
-from ocelot_build.toolchain import find_go
+from ocelot_build.core.errors import OcelotError
+from ocelot_build.core.toolchain import find_go
 
 
 def test_a_fast_test_cannot_reach_go(request):

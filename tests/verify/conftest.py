@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from standin.goenv import go_binary, go_environ
 
-from ocelot_build.manifest import example
-from ocelot_build.model import Architecture
+from ocelot_build.core.manifest import example
+from ocelot_build.core.model import Architecture
 
 FAKEEXT_SRC = Path(__file__).parent.parent / "fixtures" / "fakeext"
 HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())

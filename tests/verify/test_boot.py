@@ -22,8 +22,8 @@ from conftest import (
     write_layer,
 )
 
-from ocelot_build.budgets import Budgets
-from ocelot_build.model import Architecture
+from ocelot_build.core.budgets import Budgets
+from ocelot_build.core.model import Architecture
 from ocelot_build.verify import verify_layer
 
 

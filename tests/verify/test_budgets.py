@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ocelot_build.budgets import MIB, Budgets, budget_errors, check_budgets
-from ocelot_build.errors import ConfigError
+from ocelot_build.core.budgets import MIB, Budgets, budget_errors, check_budgets
+from ocelot_build.core.errors import ConfigError
 
 
 def test_from_mapping_reads_the_three_keys_and_ignores_others() -> None:

@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 
 from ocelot_build.api import LayerArtifact
-from ocelot_build.costs import boot_once, host, measure
-from ocelot_build.manifest import LayerZip, example
+from ocelot_build.audit.costs import boot_once, host, measure
+from ocelot_build.core.manifest import LayerZip, example
 
 pytestmark = pytest.mark.slow
 

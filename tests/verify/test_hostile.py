@@ -28,7 +28,7 @@ from conftest import (
     write_layer,
 )
 
-from ocelot_build.errors import UsageError
+from ocelot_build.core.errors import UsageError
 from ocelot_build.verify import verify_layer
 from ocelot_build.verify.tailbuf import LINE_CHARS
 from ocelot_build.verify.watchdog import GRACE_S

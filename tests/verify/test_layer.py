@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import HOST_ARCH, write_layer
 
-from ocelot_build.errors import UsageError
-from ocelot_build.model import Architecture
+from ocelot_build.core.errors import UsageError
+from ocelot_build.core.model import Architecture
 from ocelot_build.verify.layer import elf_architecture, inspect_zip, unpack_layer
 
 

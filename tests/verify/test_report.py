@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ocelot_build.errors import UsageError, VerifyError
-from ocelot_build.manifest import example
+from ocelot_build.core.errors import UsageError, VerifyError
+from ocelot_build.core.manifest import example
 from ocelot_build.verify import collectorlog
 from ocelot_build.verify.report import VerifyReport, read_manifest, write_report_to_manifest
 

@@ -1,0 +1,240 @@
+"""``python -m ocelot_build.costs``: what each component adds to ``minimal``.
+
+Before adding a component a user wants its price: zip and unzipped size, init time, memory,
+and the Go modules it pulls in. This builds ``minimal`` and ``minimal + X`` for every
+component tag of the catalogue (upstream's and our overlay's) through the normal engine, so
+the cache makes re-runs cheap, then boots each layer several times with the boot check
+(``ocelot_build.verify``) and reports medians. Init time is measured only on the machine's
+own architecture: under qemu it would measure the emulator, so other architectures get
+sizes and modules only. Writes a markdown table, the raw figures as JSON and, with the
+``charts`` extra (matplotlib), a bar chart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ocelot_build import api
+from ocelot_build.audit.costs_report import (
+    BASE,
+    Boots,
+    Layer,
+    Report,
+    Row,
+    as_json,
+    chart,
+    markdown,
+    require_pyplot,
+)
+from ocelot_build.core import proc
+from ocelot_build.core.budgets import MIB
+from ocelot_build.core.errors import OcelotError, OptionParser, UsageError, command_main
+from ocelot_build.core.files import atomic_write_bytes, split_list, write_json
+from ocelot_build.core.model import Architecture
+from ocelot_build.core.progress import Progress
+from ocelot_build.stages.catalogue import Component, members
+from ocelot_build.stages.config import Distribution, short_tag
+from ocelot_build.stages.resolve import resolve
+
+DEFAULT_RUNS = 5
+BootFn = Callable[[api.LayerArtifact], tuple[float | None, int | None, str]]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = OptionParser(
+        prog="python -m ocelot_build.costs",
+        description=f"What each component adds to {BASE!r}: size, init time, memory, modules.",
+    )
+    p.add_argument("-r", "--upstream-repo", default=api.DEFAULT_UPSTREAM_REPO)
+    p.add_argument("-b", "--upstream-ref", default=api.DEFAULT_UPSTREAM_REF)
+    p.add_argument("-a", "--architecture", default="amd64", help="amd64, arm64, or both")
+    p.add_argument("-c", "--config", type=Path, default=None, help="distributions file")
+    p.add_argument("--components", type=Path, default=None, help="overlay component registry")
+    p.add_argument("-o", "--output-dir", type=Path, default=Path("build/costs"))
+    p.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="boots per layer")
+    p.add_argument("--only", default="", help="comma-separated component tags (default: all)")
+    p.add_argument("--no-chart", action="store_true", help="skip the chart (no matplotlib)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    return p
+
+
+def _request(args: argparse.Namespace) -> api.BuildRequest:
+    archs = tuple(dict.fromkeys(Architecture.parse(a) for a in split_list(args.architecture)))
+    if args.runs < 1:
+        raise UsageError(f"--runs must be at least 1, got {args.runs}")
+    if not archs:
+        raise UsageError("no architecture given; allowed: amd64, arm64")
+    return api.BuildRequest(
+        distributions=(BASE,),
+        architectures=archs,
+        upstream_repo=args.upstream_repo,
+        upstream_ref=args.upstream_ref,
+        config_path=args.config,
+        registry_path=args.components,
+        output_dir=args.output_dir / "layers",
+        verbose=args.verbose,
+    )
+
+
+def variant(base: Distribution, comp: Component) -> Distribution:
+    """``base`` plus one component tag, under a name of its own."""
+    return replace(
+        base,
+        name=f"{BASE}-{comp.kind}-{comp.name}",
+        description=f"{BASE} + {short_tag(comp.tag)}",
+        tags=tuple(sorted({*base.tags, comp.tag})),
+        lineage=(f"{BASE}-{comp.kind}-{comp.name}", *base.lineage),
+    )
+
+
+def host() -> Architecture | None:
+    try:
+        return Architecture.parse(platform.machine())
+    except UsageError:
+        return None
+
+
+def boot_once(artifact: api.LayerArtifact) -> tuple[float | None, int | None, str]:
+    """One boot check: (init ms, peak RSS KiB, failure reason or "")."""
+    from ocelot_build.verify import verify_layer
+
+    report = verify_layer(
+        artifact.zip_path,
+        architecture=artifact.architecture,
+        components=artifact.manifest.components,
+    )
+    if report.status != "passed":
+        return None, None, f"boot check {report.status}: {report.reason}"
+    return report.init_ms, report.peak_rss_kb, ""
+
+
+def measure(
+    artifact: api.LayerArtifact, runs: int, boot: BootFn, alongside: api.LayerArtifact | None = None
+) -> tuple[Layer, Layer | None]:
+    """Sizes and modules from the manifest; boots only on the machine's own architecture.
+
+    With ``alongside`` (the base layer) the two are booted in turn, round by round, and the
+    base's figures of those same rounds come back too: a change in the machine's load then
+    moves both medians alike instead of showing up as a component's cost.
+    """
+    pair = [artifact] if alongside is None else [artifact, alongside]
+    booted = artifact.architecture is host()
+    samples: list[tuple[list[float], list[int], list[str]]] = [([], [], []) for _ in pair]
+    for _ in range(runs if booted else 0):
+        for layer, (inits, rss, failed) in zip(pair, samples, strict=True):
+            if failed:
+                continue
+            init_ms, rss_kb, failure = boot(layer)
+            if failure:
+                failed.append(failure)
+            if init_ms is not None and not failure:
+                inits.append(init_ms)
+            if rss_kb is not None and not failure:
+                rss.append(rss_kb)
+    layers = [
+        Layer(
+            a.manifest.zip.size,
+            a.manifest.unzipped_size,
+            frozenset(mod["path"] for mod in a.manifest.modules),
+            Boots(tuple(i), tuple(r), (f or [""])[0]) if booted else None,
+        )
+        for a, (i, r, f) in zip(pair, samples, strict=True)
+    ]
+    return layers[0], (layers[1] if alongside is not None else None)
+
+
+def compare(comp: Component, arch: str, base: Layer, layer: Layer) -> Row:
+    """What ``layer`` adds to ``base``; init and RSS only when both booted and passed."""
+    row = Row(
+        short_tag(comp.tag),
+        comp.kind,
+        comp.source,
+        arch,
+        zip_mib=(layer.zip_size - base.zip_size) / MIB,
+        unzipped_mib=(layer.unzipped_size - base.unzipped_size) / MIB,
+        modules_added=tuple(sorted(layer.modules - base.modules)),
+    )
+    if layer.boots is None or base.boots is None:
+        return replace(row, note="sizes only: init under qemu would measure the emulator")
+    if layer.boots.failed or base.boots.failed:
+        return replace(row, note=layer.boots.failed or f"{BASE}: {base.boots.failed}")
+    b, x = base.boots, layer.boots
+    assert b.init_median is not None and x.init_median is not None  # passed ⇒ measured
+    return replace(
+        row,
+        init_ms=x.init_median - b.init_median,
+        init_spread_ms=x.init_spread,
+        rss_mib=(x.rss_median - b.rss_median) / 1024
+        if x.rss_median is not None and b.rss_median is not None
+        else None,
+    )
+
+
+def run(args: argparse.Namespace, boot: BootFn = boot_once) -> Report:
+    request = _request(args)
+    progress = Progress(verbose=args.verbose)
+    ctx, [base] = resolve(request, progress)
+    in_base = {c.tag for c in members(ctx.catalogue.components, ctx.catalogue.intended(base.tags))}
+    targets = [c for t, c in sorted(ctx.catalogue.components.items()) if t not in in_base]
+    wanted = set(split_list(args.only))
+    if wanted:
+        known = {short_tag(c.tag) for c in targets}
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise UsageError(
+                f"--only: {', '.join(unknown)} not a component outside {BASE}; "
+                f"allowed: {', '.join(sorted(known))}"
+            )
+        targets = [c for c in targets if short_tag(c.tag) in wanted]
+    pinned = replace(request, upstream_ref=ctx.source.commit)  # every build at one commit
+    report = Report(
+        proc.redact(ctx.source.repo),
+        ctx.source.commit,
+        ctx.version,
+        ctx.go.version,
+        args.runs,
+        tuple(short_tag(t) for t in base.tags),
+    )
+    bases = {a.architecture.value: a for a in api.build_layers(pinned, distributions=[base])}
+    for name, artifact in bases.items():
+        progress.say(f"{BASE}/{name}: booting {args.runs} times")
+        report.base[name] = measure(artifact, args.runs, boot)[0]
+    for comp in targets:
+        try:
+            artifacts = api.build_layers(pinned, distributions=[variant(base, comp)])
+        except OcelotError as exc:
+            for a in request.architectures:
+                report.rows.append(
+                    Row(short_tag(comp.tag), comp.kind, comp.source, a.value, note=exc.message)
+                )
+            continue
+        for artifact in artifacts:
+            name = artifact.architecture.value
+            progress.say(f"{short_tag(comp.tag)}/{name}: measuring")
+            layer, paired = measure(artifact, args.runs, boot, alongside=bases[name])
+            report.rows.append(compare(comp, name, paired or report.base[name], layer))
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return command_main("ocelot", lambda: _main(sys.argv[1:] if argv is None else list(argv)))
+
+
+def _main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    if not args.no_chart:
+        require_pyplot()  # before the builds: a missing extra is bad input, not a late failure
+    report = run(args)
+    out = args.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / "component-costs.md", markdown(report).encode())
+    write_json(out / "component-costs.json", as_json(report))
+    if not args.no_chart:
+        chart(report, out / "component-costs.png")
+    print(f"wrote {out / 'component-costs.md'}")
+    return 0

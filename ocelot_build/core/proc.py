@@ -1,0 +1,170 @@
+"""The one way ocelot runs git and go: explicit environment, streamed with -v, failures
+carry the command and the tool's last lines."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+from ocelot_build.core.errors import BuildError, ToolMissingError
+
+TAIL_LINES = 30
+# userinfo in a URL (https://user:token@host/...): never echoed, logged or recorded
+_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the credentials of any URL in it replaced by ``***``."""
+    return _USERINFO.sub("***@", text)
+
+
+# Variables that would point git at another repository or index than the one we name.
+_GIT_LEAKS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_COMMON_DIR",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_PREFIX",
+)
+
+
+PULUMI_INSTALL = "install it (curl -fsSL https://get.pulumi.com | sh)"
+
+
+def require_pulumi(alternative: str) -> str:
+    """The pulumi CLI's path, or ToolMissingError (exit 2): how to install it, or ``alternative``
+    (what the user can do without it). The one wording for every command that needs it."""
+    found = shutil.which("pulumi")
+    if found is None:
+        raise ToolMissingError(f"pulumi CLI not found; {PULUMI_INSTALL} or {alternative}")
+    return found
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment without variables that redirect git, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_LEAKS}
+    env["GIT_TERMINAL_PROMPT"] = "0"  # never hang on a credentials prompt
+    env["LC_ALL"] = "C"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    argv: Sequence[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    verbose: bool = False,
+    stdin: bytes | None = None,
+) -> str:
+    """``run_bytes``, decoded as UTF-8 (bad bytes replaced): git and go print text."""
+    out = run_bytes(argv, cwd=cwd, env=env, verbose=verbose, stdin=stdin)
+    return out.decode("utf-8", "replace")
+
+
+def run_bytes(
+    argv: Sequence[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    verbose: bool = False,
+    stdin: bytes | None = None,
+) -> bytes:
+    """Run a command and return its stdout; raise BuildError with its output tail on failure.
+
+    With ``verbose`` the command line and every output line go to stderr as they come,
+    so long ``go`` runs show life. Without it, output is kept and shown only on failure.
+    """
+    args = [str(a) for a in argv]
+    if verbose:
+        print(f"+ {redact(shlex.join(args))}", file=sys.stderr, flush=True)
+    try:
+        proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=dict(env) if env is not None else clean_env(),
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise ToolMissingError(f"{args[0]} not found on PATH; install it and retry") from None
+    try:
+        out, stderr = _collect(proc, stdin, verbose)
+    except BaseException:  # Ctrl-C or a failure elsewhere: never leave go or git running
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        tool = Path(args[0]).name
+        raise BuildError(
+            f"{tool} failed (exit {proc.returncode}): {redact(shlex.join(args))}",
+            detail=redact(tail(stderr + out.decode("utf-8", "replace"))),
+        )
+    return out
+
+
+def _collect(
+    proc: subprocess.Popen[bytes], stdin: bytes | None, verbose: bool
+) -> tuple[bytes, str]:
+    """Wait for the process; return its stdout and its stderr (streamed when verbose)."""
+    if verbose and proc.stderr is not None and proc.stdout is not None:
+        echo = _Echo(proc.stderr)  # owns stderr; communicate() would race it
+        if proc.stdin is not None and stdin is not None:
+            feed = proc.stdin  # fed from a thread: a big stdout must not block our write
+            threading.Thread(target=_feed, args=(feed, stdin), daemon=True).start()
+        out = proc.stdout.read()
+        proc.wait()
+        return out, echo.join()
+    out, err = proc.communicate(stdin)
+    return out, err.decode("utf-8", "replace")
+
+
+def _feed(stream: IO[bytes], data: bytes) -> None:
+    with stream:
+        stream.write(data)
+
+
+class _Echo(threading.Thread):
+    """Copies a child's stderr to ours line by line as it comes (go and git report progress
+    there), keeping it for the error tail."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.lines: list[str] = []
+        self.start()
+
+    def run(self) -> None:
+        for raw in iter(self.stream.readline, b""):
+            line = raw.decode("utf-8", "replace")
+            self.lines.append(line)
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+    def join(self, timeout: float | None = None) -> str:  # type: ignore[override]
+        super().join(timeout)
+        return "".join(self.lines)
+
+
+def tail(text: str, lines: int = TAIL_LINES) -> str:
+    """The last ``lines`` non-empty lines of a tool's output."""
+    kept: deque[str] = deque(maxlen=lines)
+    for line in text.splitlines():
+        if line.strip():
+            kept.append(line)
+    return "\n".join(kept)

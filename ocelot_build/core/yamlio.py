@@ -1,0 +1,73 @@
+"""Loading YAML files with errors that name the file, and "did you mean" suggestions.
+
+Every YAML ocelot reads goes through ``parse_yaml``: UTF-8 only, and no anchors or aliases.
+Aliases are how a few hundred bytes expand to gigabytes (a 435-byte ``go-replaces`` grew to
+321 MB); ocelot's files are short enough that nobody needs them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ocelot_build.core.errors import ConfigError
+
+NO_ALIASES = "anchors and aliases (&, *, <<) are not allowed"
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """The safe loader, refusing a document's first anchor or alias before expanding it."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(None, None, NO_ALIASES, event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def parse_yaml(data: bytes | str, where: str) -> Any:
+    """Parse one YAML document; any problem is a ConfigError naming ``where`` and the line."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return yaml.load(data, Loader=_NoAliasLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{where}{line}: {problem}") from None
+
+
+def load_yaml(path: Path, what: str) -> Any:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}") from None
+    return parse_yaml(data, str(path))
+
+
+def closest(word: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The choices nearest ``word`` (difflib's ratio), best first: the one rule behind
+    every "did you mean" and "nearest valid" hint."""
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=cutoff)
+
+
+def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
+    """`` (did you mean: a, b)`` or an empty string."""
+    close = closest(word, choices, n)
+    return f" (did you mean: {', '.join(close)})" if close else ""
+
+
+def raise_all(errors: list[str], source: Path) -> None:
+    """Report every problem at once, on one line, naming the file."""
+    if errors:
+        raise ConfigError(f"{source}: " + "; ".join(errors))

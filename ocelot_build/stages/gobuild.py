@@ -1,0 +1,69 @@
+"""Compile the collector the way upstream's ``make build`` does, minus its pitfalls.
+
+Same flags as upstream (``-trimpath``, ``-tags``, ``-ldflags "-s -w -X main.Version -X
+main.GitHash"``, CGO off), but GOARCH is always explicit (upstream's Makefile silently
+builds for the host when it is not given) and the result's ELF machine is checked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ocelot_build.core import proc
+from ocelot_build.core.errors import BuildError
+from ocelot_build.core.model import Architecture, elf_machine
+from ocelot_build.core.toolchain import GoToolchain
+
+XRAY_DISTRIBUTION = (
+    "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/awsxrayexporter"
+    ".collectorDistribution=opentelemetry-collector-lambda"
+)
+BINARY_NAME = "collector"
+
+
+def ldflags(version: str, commit: str) -> str:
+    return f"-s -w -X main.GitHash={commit} -X main.Version={version} -X {XRAY_DISTRIBUTION}"
+
+
+def build_flags(tags: tuple[str, ...], version: str, commit: str) -> list[str]:
+    """The ``go build`` arguments; part of the cache key, so keep them a pure function."""
+    flags = ["build", "-trimpath", "-buildvcs=false"]
+    if tags:
+        flags += ["-tags", ",".join(tags)]
+    return [*flags, "-ldflags", ldflags(version, commit)]
+
+
+def go_env(
+    go: GoToolchain, arch: Architecture, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    return go.env({"GOOS": "linux", "GOARCH": arch.go, "CGO_ENABLED": "0", **(extra or {})})
+
+
+def go_build(
+    collector_dir: Path,
+    out_dir: Path,
+    arch: Architecture,
+    tags: tuple[str, ...],
+    version: str,
+    commit: str,
+    go: GoToolchain,
+    env: dict[str, str],
+    *,
+    verbose: bool = False,
+) -> Path:
+    """Build ``out_dir/collector`` for ``arch`` and check it really is that architecture."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    binary = out_dir / BINARY_NAME
+    argv: list[str | Path] = [go.go, *build_flags(tags, version, commit), "-o", binary, "."]
+    proc.run(argv, cwd=collector_dir, env=env, verbose=verbose)
+    check_elf(binary, arch)
+    return binary
+
+
+def check_elf(binary: Path, arch: Architecture) -> None:
+    machine = elf_machine(binary)
+    if machine != arch.elf_machine:
+        raise BuildError(
+            f"{binary} is not a linux/{arch.value} ELF binary "
+            f"(e_machine {machine}, expected {arch.elf_machine})"
+        )
