@@ -22,6 +22,7 @@ stand-in; give a path or URL of opentelemetry-lambda to measure the real thing.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -86,9 +87,7 @@ def run(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
             )
 
 
-def ocelot_matrix(
-    args: argparse.Namespace, work: Path, env: dict[str, str], jobs: int
-) -> list[str]:
+def ocelot_matrix(args: argparse.Namespace, work: Path, jobs: str) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -109,7 +108,9 @@ def ocelot_matrix(
         "-o",
         str(work / "out"),
         "-j",
-        str(jobs),
+        jobs,
+        "--timings",
+        str(work / "timings.json"),
     ]
 
 
@@ -128,7 +129,7 @@ def baseline_layer(
     registry = load_registry(dists.components, dists.path.parent, args.components)
     clone = work / f"clone-{dist_name}-{arch}"
     url = args.upstream if "://" in args.upstream else Path(args.upstream).resolve().as_uri()
-    run(["git", "clone", "--quiet", "--depth", "1", "--branch", args.ref, url, str(clone)], env)
+    shallow_checkout(url, args.ref, clone, env)
     collector = clone / "collector"
     active = frozenset(dist.tags) | PLATFORM
     chosen = [
@@ -166,6 +167,14 @@ def baseline_layer(
         shutil.rmtree(layer_env["GOCACHE"], ignore_errors=True)
 
 
+def shallow_checkout(url: str, ref: str, dest: Path, env: dict[str, str]) -> None:
+    """``git clone --depth 1 --branch REF``, for any ref: a branch, a tag or a full commit
+    SHA (``--branch`` refuses a SHA; fetching one by name works on any modern server)."""
+    run(["git", "init", "--quiet", str(dest)], env)
+    run(["git", "-C", str(dest), "fetch", "--quiet", "--depth", "1", url, ref], env)
+    run(["git", "-C", str(dest), "checkout", "--quiet", "FETCH_HEAD"], env)
+
+
 def layer_hashes(out: Path) -> dict[str, str]:
     """``<file>.zip`` → sha256 for every layer a run wrote."""
 
@@ -175,7 +184,7 @@ def layer_hashes(out: Path) -> dict[str, str]:
 def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figures]:
     n = len(args.dists) * len(args.archs)
     results = []
-    args.hashes = []
+    args.hashes, args.timings = [], []
     for jobs in args.jobs if "a" in args.scenarios else []:
         with tempfile.TemporaryDirectory(prefix="ocelot-bench-") as tmp:
             work = Path(tmp)
@@ -184,9 +193,11 @@ def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figure
                 "OCELOT_CACHE_DIR": str(work / "cache"),
                 "GOCACHE": str(work / "gocache"),
             }
-            cmd = ocelot_matrix(args, work, env, jobs)
-            results.append(measure(f"(a) ocelot, empty caches, -j{jobs}", n, lambda: run(cmd, env)))  # noqa: B023
+            cmd = ocelot_matrix(args, work, jobs)
+            label = f"(a) ocelot, empty caches, -j {jobs}"
+            results.append(measure(label, n, lambda: run(cmd, env)))  # noqa: B023
             args.hashes.append(layer_hashes(work / "out"))
+            args.timings.append((label, json.loads((work / "timings.json").read_text())))
             if jobs == args.jobs[0] and "b" in args.scenarios:
                 results.append(measure("(b) ocelot, all cache hits", n, lambda: run(cmd, env)))  # noqa: B023
     layers = [(d, a) for d in args.dists for a in args.archs]
@@ -240,6 +251,33 @@ def determinism(runs: list[dict[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def breakdown(label: str, timings: dict) -> str:
+    """Where one (a) run's time went, from its ``--timings`` file: per step, and the
+    ``go build`` of the leads (which compile) apart from the others' (which mostly link).
+    Summed wall exceeds the run's wall when steps ran side by side."""
+    leads = set(timings.get("leads", []))
+    rows: dict[str, list[float]] = {}
+    for step in timings["steps"]:
+        name = step["step"]
+        if name == "go build":
+            name += " (lead: compiles)" if step["subject"] in leads else " (others: link)"
+        row = rows.setdefault(name, [0, 0.0, 0.0])
+        row[0] += 1
+        row[1] += step["wall"]
+        row[2] += step["cpu"]
+    cpu = sum(r[2] for r in rows.values()) or 1.0
+    lines = [
+        f"\nwhere the time went, {label}: jobs {timings.get('jobs')}, leads "
+        f"{', '.join(sorted(leads)) or 'none'}, {len(timings.get('trees', []))} work trees "
+        f"for {int(rows.get('package', [0])[0])} layers built; run wall {timings['wall']:.1f} s\n",
+        "| step | count | wall s (summed) | CPU s | share of CPU |",
+        "|---|---|---|---|---|",
+    ]
+    for name, (count, wall, secs) in sorted(rows.items(), key=lambda kv: -kv[1][2]):
+        lines.append(f"| {name} | {count} | {wall:.1f} | {secs:.1f} | {secs / cpu:.0%} |")
+    return "\n".join(lines) + "\n"
+
+
 def standin_upstream(work: Path) -> tuple[str, Path, Path]:
     """Create the offline stand-in and a distributions file for it."""
     from engine.conftest import MINIMAL_CONFIG, MINIMAL_TAGS, write_dists
@@ -278,7 +316,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "-d", "--distributions", default="all", help="comma-separated distributions, or all"
     )
     p.add_argument("-a", "--architectures", default="amd64,arm64")
-    p.add_argument("-j", "--jobs", default="1", help="comma-separated -j values for (a)")
+    p.add_argument(
+        "-j", "--jobs", default="auto", help="comma-separated -j values for (a): auto or N"
+    )
     p.add_argument("--scenarios", default="abcd", help="which of a, b, c, d to run (default: all)")
     p.add_argument("--skip-baseline", action="store_true", help="same as --scenarios ab")
     p.add_argument("--markdown", type=Path, help="also write the table to this file")
@@ -301,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         names = list(load_distributions(args.config).distributions)
         args.dists = names if args.distributions == "all" else args.distributions.split(",")
         args.archs = args.architectures.split(",")
-        args.jobs = [int(j) for j in args.jobs.split(",")]
+        args.jobs = [j.strip() for j in args.jobs.split(",")]
         args.go = str(go.go)
         args.version = _collector_version(args)
         results = scenarios(args, env)
@@ -310,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{_mem_gb():.0f} GB; Go {go.version}; upstream {args.upstream} @ {args.ref}; "
         f"{time.strftime('%Y-%m-%d')}"
     )
-    text = f"{header}\n\n{table(results)}\n{determinism(args.hashes)}"
+    where = "".join(breakdown(label, data) for label, data in args.timings)
+    text = f"{header}\n\n{table(results)}\n{determinism(args.hashes)}{where}"
     print(text)
     if args.markdown:
         args.markdown.write_text(text)

@@ -21,6 +21,7 @@ from ocelot_build.core.model import Architecture
 from ocelot_build.core.runtimes import check_layer_name, check_runtimes, longest_suffix
 from ocelot_build.publish import stack as publish
 from ocelot_build.stages.config import ALL_ALONE, load_distributions
+from ocelot_build.stages.schedule import parse_jobs
 
 
 def parser() -> argparse.ArgumentParser:
@@ -104,10 +105,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-j",
         "--jobs",
-        type=int,
-        default=None,
-        help="distributions built in parallel (default: 1; see docs/benchmarks.md)",
+        default="auto",
+        help="layers built at a time: auto (one per core, within memory) or N "
+        "(default: auto; see docs/benchmarks.md)",
     )
+    p.add_argument("--timings", type=Path, help="write where the time went, as JSON, here")
     p.add_argument("-v", "--verbose", action="store_true", help="stream git and go output")
     return p
 
@@ -150,8 +152,9 @@ def request_from(
     check_runtimes(args.runtimes.split())
     named = _named(distributions, args.config)
     check_layer_name(args.layer_name, longest_suffix(named, [a.value for a in architectures]))
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    jobs = parse_jobs(args.jobs)
+    if args.timings is not None and not args.timings.parent.is_dir():
+        raise UsageError(f"--timings {args.timings}: {args.timings.parent} is not a directory")
     if args.config is not None and not args.config.is_file():
         raise UsageError(f"distributions file {args.config} does not exist")
     request = api.BuildRequest(
@@ -168,7 +171,8 @@ def request_from(
         verbose=args.verbose,
         verify=args.verify,
         sandbox=not args.no_sandbox,
-        jobs=args.jobs,
+        jobs=jobs,
+        timings_path=args.timings,
     )
     if args.skip_publish or args.dry_run:
         return request, None

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ocelot_build.core.errors import VerifyError
-from ocelot_build.core.files import sweep_stale, temp_prefix
+from ocelot_build.core.files import sweep_stale, temp_prefix, write_json
 from ocelot_build.core.progress import Progress
+from ocelot_build.core.timings import Timings
 from ocelot_build.core.types import BuildRequest, LayerArtifact, PlannedLayer
 from ocelot_build.stages.builder import build_missing, ensure_sbom
 from ocelot_build.stages.checks import check_layer
@@ -29,6 +30,7 @@ def run(
     distributions: Sequence[Distribution] | None = None,
 ) -> list[LayerArtifact]:
     progress = Progress(verbose=request.verbose, callback=callback)
+    timings = Timings()
     with _no_shared_writes():
         ctx, chosen = resolve(request, progress)
         if distributions is not None:  # resolved ones (costs: minimal + X), names checked
@@ -39,19 +41,26 @@ def run(
         check_output_dir(request, plans)
         with _run_cache(ctx) as ctx:
             entries = _cache_hits(ctx, plans, progress)
-            entries |= build_missing(ctx, [p for p in plans if p.key not in entries], progress)
-            artifacts = [
-                write_artifact(
-                    request,
-                    plan,
-                    ctx.source,
-                    entries[plan.key],
-                    not entries[plan.key].built_here,  # a hit, even if another ocelot built it
-                    ensure_sbom(ctx, entries[plan.key]),
-                )
-                for plan in plans
-            ]
-            return _check_all(ctx, plans, artifacts, progress)
+            missing = [p for p in plans if p.key not in entries]
+            entries |= build_missing(ctx, missing, progress, timings)
+            artifacts = []
+            for plan in plans:
+                with timings.step(plan.label, "output"):
+                    entry = entries[plan.key]
+                    artifacts.append(
+                        write_artifact(
+                            request,
+                            plan,
+                            ctx.source,
+                            entry,
+                            not entry.built_here,  # a hit, even if another ocelot built it
+                            ensure_sbom(ctx, entry),
+                        )
+                    )
+            checked = _check_all(ctx, plans, artifacts, progress)
+    if request.timings_path is not None:
+        write_json(request.timings_path, timings.as_json())
+    return checked
 
 
 def _check_all(

@@ -3,10 +3,12 @@ carry the command and the tool's last lines."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -18,6 +20,9 @@ from typing import IO
 from ocelot_build.core.errors import BuildError, ToolMissingError
 
 TAIL_LINES = 30
+_LIVE: set[subprocess.Popen[bytes]] = set()  # commands running now, in any thread
+_LIVE_LOCK = threading.Lock()
+_USAGE = threading.local()  # per thread: CPU seconds of the commands it has run
 # userinfo in a URL (https://user:token@host/...): never echoed, logged or recorded
 _USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
 
@@ -103,12 +108,17 @@ def run_bytes(
         )
     except FileNotFoundError:
         raise ToolMissingError(f"{args[0]} not found on PATH; install it and retry") from None
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
     try:
         out, stderr = _collect(proc, stdin, verbose)
     except BaseException:  # Ctrl-C or a failure elsewhere: never leave go or git running
         proc.kill()
         proc.wait()
         raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
     if proc.returncode != 0:
         tool = Path(args[0]).name
         raise BuildError(
@@ -121,17 +131,41 @@ def run_bytes(
 def _collect(
     proc: subprocess.Popen[bytes], stdin: bytes | None, verbose: bool
 ) -> tuple[bytes, str]:
-    """Wait for the process; return its stdout and its stderr (streamed when verbose)."""
-    if verbose and proc.stderr is not None and proc.stdout is not None:
-        echo = _Echo(proc.stderr)  # owns stderr; communicate() would race it
-        if proc.stdin is not None and stdin is not None:
-            feed = proc.stdin  # fed from a thread: a big stdout must not block our write
-            threading.Thread(target=_feed, args=(feed, stdin), daemon=True).start()
-        out = proc.stdout.read()
-        proc.wait()
-        return out, echo.join()
-    out, err = proc.communicate(stdin)
-    return out, err.decode("utf-8", "replace")
+    """Wait for the process; return its stdout and its stderr (streamed when verbose).
+
+    Pipes are drained by threads and the process is reaped with ``wait4``, which (unlike
+    ``communicate``) also returns its CPU time, with that of the tools it waited for (go's
+    compiles and links): ``child_cpu`` adds it up per thread.
+    """
+    assert proc.stdout is not None and proc.stderr is not None
+    err = _Echo(proc.stderr, echo=verbose)
+    out = _Echo(proc.stdout, echo=False)
+    if proc.stdin is not None and stdin is not None:
+        feed = proc.stdin  # fed from a thread: a big stdout must not block our write
+        threading.Thread(target=_feed, args=(feed, stdin), daemon=True).start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    _USAGE.seconds = child_cpu() + usage.ru_utime + usage.ru_stime
+    out.join()
+    return b"".join(out.chunks), err.join()
+
+
+def child_cpu() -> float:
+    """CPU seconds (user + system) of every command this thread has run so far: a stage
+    measures its commands' share by the difference."""
+    return float(getattr(_USAGE, "seconds", 0.0))
+
+
+def kill_running() -> None:
+    """Kill every command still running. A parallel build runs its commands in worker
+    threads, and Ctrl-C or SIGTERM reaches only the main thread: it calls this, so no go or
+    git outlives the run, then waits for the workers to unwind."""
+    with _LIVE_LOCK:
+        running = list(_LIVE)
+    for child in running:  # os.kill, not Popen.kill: its poll() could reap the worker's child
+        if child.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGKILL)
 
 
 def _feed(stream: IO[bytes], data: bytes) -> None:
@@ -140,25 +174,30 @@ def _feed(stream: IO[bytes], data: bytes) -> None:
 
 
 class _Echo(threading.Thread):
-    """Copies a child's stderr to ours line by line as it comes (go and git report progress
-    there), keeping it for the error tail."""
+    """Drains one of a child's pipes, keeping what it read (for the result or the error
+    tail); with ``echo``, also copies it to our stderr line by line as it comes (go and git
+    report progress there)."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], *, echo: bool) -> None:
         super().__init__(daemon=True)
         self.stream = stream
-        self.lines: list[str] = []
+        self.echo = echo
+        self.chunks: list[bytes] = []
         self.start()
 
     def run(self) -> None:
-        for raw in iter(self.stream.readline, b""):
-            line = raw.decode("utf-8", "replace")
-            self.lines.append(line)
-            sys.stderr.write(line)
-            sys.stderr.flush()
+        with self.stream:
+            if not self.echo:
+                self.chunks.append(self.stream.read())
+                return
+            for raw in iter(self.stream.readline, b""):
+                self.chunks.append(raw)
+                sys.stderr.write(raw.decode("utf-8", "replace"))
+                sys.stderr.flush()
 
     def join(self, timeout: float | None = None) -> str:  # type: ignore[override]
         super().join(timeout)
-        return "".join(self.lines)
+        return b"".join(self.chunks).decode("utf-8", "replace")
 
 
 def tail(text: str, lines: int = TAIL_LINES) -> str:

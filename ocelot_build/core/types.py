@@ -35,7 +35,8 @@ class BuildRequest:
     verbose: bool = False
     verify: bool = False
     sandbox: bool = True  # boot check inside bwrap; False only by explicit --no-sandbox
-    jobs: int | None = None  # parallel Go builds; None: decided by the engine
+    jobs: int | None = None  # layers built at a time; None: auto (stages.schedule)
+    timings_path: Path | None = None  # where to write the run's timings as JSON (--timings)
 
 
 @dataclass(frozen=True)

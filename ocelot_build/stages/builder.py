@@ -1,22 +1,25 @@
-"""Build the layers a plan says are missing: one work tree and one overlay per
-distribution, one ``go build`` per architecture, results into the cache."""
+"""Build the layers a plan says are missing, in the order ``schedule`` decides: one work
+tree per distinct overlay, one ``go build`` per layer, results into the cache."""
 
 from __future__ import annotations
 
 import hashlib
-import shutil
+import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import AbstractContextManager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ocelot_build.core.errors import BuildError, UsageError
-from ocelot_build.core.files import temp_dir, temp_prefix
+from ocelot_build.core.files import temp_prefix
 from ocelot_build.core.progress import Progress
+from ocelot_build.core.timings import Timings
 from ocelot_build.core.toolchain import HERMETIC
-from ocelot_build.stages import collector_config, gobuild
+from ocelot_build.stages import gobuild, worktree
 from ocelot_build.stages.buildinfo import (
     BuildInfo,
     check_linked,
@@ -24,89 +27,106 @@ from ocelot_build.stages.buildinfo import (
     read_zip_build_info,
     required_modules,
 )
-from ocelot_build.stages.catalogue import members
-from ocelot_build.stages.overlay import apply_overlay
 from ocelot_build.stages.package import write_layer_zip
 from ocelot_build.stages.plan import LayerPlan
-from ocelot_build.stages.resolve import UPSTREAM_CONFIG, Context
+from ocelot_build.stages.resolve import Context
 from ocelot_build.stages.sbom import render_sbom, sbom_zip_sha256
+from ocelot_build.stages.schedule import Schedule, Tree, choose_jobs, schedule
+from ocelot_build.stages.taskgraph import Task, run_tasks
 from ocelot_build.store.cache import LayerEntry, file_sha256
 
 RECORDED_ENV = {*HERMETIC, "GOOS", "GOARCH"}  # what the manifest says the build used
-DEFAULT_JOBS = 1  # measured on 2 cores: see docs/benchmarks.md
 
 
 def build_missing(
-    ctx: Context, missing: list[LayerPlan], progress: Progress
+    ctx: Context, missing: list[LayerPlan], progress: Progress, timings: Timings
 ) -> dict[str, LayerEntry]:
-    """Build the layers the cache lacks, one distribution's layers together, ``jobs``
-    distributions at a time.
-
-    Go already uses every core inside one build. On 2 cores a second concurrent build was
-    measured slower (docs/benchmarks.md), hence the default of one; ``-j`` is for machines
-    with cores to spare. The first failure cancels what has not started.
-    """
-    by_dist: dict[str, list[LayerPlan]] = {}
-    for plan in missing:
-        by_dist.setdefault(plan.distribution.name, []).append(plan)
-    groups = list(by_dist.values())
-    if groups and not ctx.cache.writable():
+    """Build the layers the cache lacks (see ``schedule`` for the order and ``-j``). The
+    first failure starts nothing more; work trees are removed whatever happens."""
+    if missing and not ctx.cache.writable():
         raise UsageError(
             f"cache {ctx.cache.root} is read-only and lacks "
             f"{', '.join(p.label for p in missing)}; use a writable OCELOT_CACHE_DIR or --no-cache"
         )
-    jobs = max(1, min(ctx.request.jobs or DEFAULT_JOBS, len(groups)))
-    if jobs == 1:
-        return {k: v for g in groups for k, v in build_distribution(ctx, g, progress).items()}
-    entries: dict[str, LayerEntry] = {}
-    with ThreadPoolExecutor(jobs, thread_name_prefix="ocelot-build") as pool:
-        futures = [pool.submit(build_distribution, ctx, g, progress) for g in groups]
+    jobs = choose_jobs(ctx.request.jobs, len(missing), _cpus(), _memory())
+    plan = schedule(missing, jobs)
+    timings.facts.update(
+        jobs=jobs,
+        leads=[p.label for p in plan.leads],
+        trees=[t.name for t in plan.trees],
+    )
+    if plan.leads and jobs > 1:
+        progress.say(f"{jobs} jobs; first {', '.join(p.label for p in plan.leads)}")
+    return _Run(ctx, plan, progress, timings).run()
+
+
+class _Run:
+    """One schedule's execution: trees prepared on demand and removed after their last
+    layer, entries collected from the worker threads."""
+
+    def __init__(self, ctx: Context, plan: Schedule, progress: Progress, timings: Timings):
+        self.ctx, self.plan, self.progress, self.timings = ctx, plan, progress, timings
+        self.paths: dict[str, Path] = {}  # tree name → its collector/
+        self.ids: dict[str, worktree.ComponentIds] = {}  # distribution → component ids
+        self.left = {t.name: len(t.plans) for t in plan.trees}  # layers still to build
+        self.entries: dict[str, LayerEntry] = {}
+        self.lock = threading.Lock()
+
+    def run(self) -> dict[str, LayerEntry]:
+        tasks: list[Task] = []
+        for layer in self.plan.layers:
+            tree = self.plan.tree_of(layer)
+            if not any(t.name == f"tree {tree.name}" for t in tasks):
+                tasks.append(Task(f"tree {tree.name}", (), partial(self.prepare, tree)))
+            lead = self.plan.waits_for(layer)
+            after = (f"tree {tree.name}", *((lead.label,) if lead else ()))
+            tasks.append(Task(layer.label, after, partial(self.layer, layer, tree)))
         try:
-            for future in as_completed(futures):
-                entries.update(future.result())
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    return entries
+            run_tasks(tasks, self.plan.jobs)
+        finally:
+            for path in self.paths.values():  # the trees of layers that never ran
+                worktree.discard(self.ctx, path, self.progress)
+        return self.entries
+
+    def prepare(self, tree: Tree) -> None:
+        path = _guard(  # a failure is blamed on its first layer: "minimal/amd64: go failed …"
+            tree.plans[0], lambda: worktree.prepare(self.ctx, tree, self.progress, self.timings)
+        )
+        self.paths[tree.name] = path
+        for plan in {p.distribution.name: p for p in reversed(tree.plans)}.values():
+            with self.timings.step(f"tree {tree.name}", "config ids"):
+                self.ids[plan.distribution.name] = worktree.config_ids(self.ctx, plan, path)
+
+    def layer(self, plan: LayerPlan, tree: Tree) -> None:
+        try:
+            with self.ctx.cache.lock(plan.key, on_wait=_waiting(plan, self.progress)):
+                hit = self.ctx.cache.get(plan.key)  # built by another process while we waited
+                self.entries[plan.key] = hit or _build_one(
+                    self.ctx,
+                    plan,
+                    self.paths[tree.name],
+                    self.ids[plan.distribution.name],
+                    self.progress,
+                    self.timings,
+                )
+        finally:
+            with self.lock:
+                self.left[tree.name] -= 1
+                last = self.left[tree.name] == 0
+            if last:
+                worktree.discard(self.ctx, self.paths.pop(tree.name), self.progress)
 
 
-def build_distribution(
-    ctx: Context, plans: list[LayerPlan], progress: Progress
-) -> dict[str, LayerEntry]:
-    """Build every plan of one distribution that the cache cannot serve."""
-    dist = plans[0].distribution
-    tree = _work_tree(ctx, progress, dist.name, private=plans[0].overlay.needs_go_mod)
-    entries: dict[str, LayerEntry] = {}
+def _cpus() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
+def _memory() -> int | None:
     try:
-        if plans[0].overlay.needs_go_mod:
-            names = (
-                ", ".join(
-                    c.tag.removeprefix("lambdacomponents.") for c in plans[0].overlay.components
-                )
-                or "go replaces only"
-            )
-            with progress.stage(f"{dist.name}: overlay ({names}) + go mod tidy"):
-                _guard(
-                    plans[0],
-                    lambda: apply_overlay(
-                        tree, plans[0].overlay, ctx.go, ctx.go.env(), verbose=ctx.request.verbose
-                    ),
-                )
-        ids: dict[str, dict[str, tuple[str, ...]]] | None = None
-        for plan in plans:
-            with ctx.cache.lock(plan.key, on_wait=_waiting(plan, progress)):
-                hit = ctx.cache.get(plan.key)  # built by another process while we waited
-                if hit is not None:
-                    entries[plan.key] = hit
-                    continue
-                env = gobuild.go_env(ctx.go, plan.architecture)
-                if ids is None:
-                    ids = _check_config_fits(ctx, plan, tree, env)
-                entries[plan.key] = _build_one(ctx, plan, tree, env, ids, progress)
-    finally:
-        _discard(ctx, tree, progress)
-    return entries
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return None
 
 
 def _waiting(plan: LayerPlan, progress: Progress) -> Callable[[], None]:
@@ -117,14 +137,19 @@ def _build_one(
     ctx: Context,
     plan: LayerPlan,
     tree: Path,
-    env: dict[str, str],
-    ids: dict[str, dict[str, tuple[str, ...]]],
+    ids: worktree.ComponentIds,
     progress: Progress,
+    timings: Timings,
 ) -> LayerEntry:
     began = time.monotonic()
+    env = gobuild.go_env(ctx.go, plan.architecture)
+
+    def step(name: str) -> AbstractContextManager[None]:
+        return timings.step(plan.label, name)
+
     with tempfile.TemporaryDirectory(prefix=temp_prefix("out")) as scratch:
         out = Path(scratch)
-        with progress.stage(f"{plan.label}: go build"):
+        with progress.stage(f"{plan.label}: go build"), step("go build"):
             binary = _guard(
                 plan,
                 lambda: gobuild.go_build(
@@ -139,34 +164,35 @@ def _build_one(
                     verbose=ctx.request.verbose,
                 ),
             )
-        info = read_build_info(binary, ctx.go)
-        components = _guard(
-            plan,
-            lambda: check_linked(
-                info, required_modules(tree, ctx.go), ctx.catalogue.components, plan.intended
-            ),
-        )
-        with progress.stage(f"{plan.label}: package"):
+        with step("build info"):
+            info = read_build_info(binary, ctx.go)
+            required = required_modules(tree, ctx.go)
+            components = _guard(
+                plan,
+                lambda: check_linked(info, required, ctx.catalogue.components, plan.intended),
+            )
+        with progress.stage(f"{plan.label}: package"), step("package"):
             layer = write_layer_zip(binary, plan.config, out / "layer.zip")
-        facts = {
-            "collector_version": ctx.version,
-            "go_version": info.go_version or ctx.go.version,
-            "commit": ctx.source.commit,
-            "build_tags": list(plan.distribution.tags),
-            "components": components,
-            "component_ids": {
-                k: sorted(ids[k][n][0] for n in names if n in ids[k])
-                for k, names in components.items()
-            },
-            "modules": info.module_list(),
-            "config_sha256": hashlib.sha256(plan.config).hexdigest(),
-            "go_env": {k: env[k] for k in sorted(env) if k in RECORDED_ENV},
-            "zip": {"sha256": file_sha256(layer.path), "size": layer.size},
-            "unzipped_size": layer.unzipped_size,
-            "cache_key": plan.key,
-            "build_seconds": round(time.monotonic() - began, 1),
-        }
-        return ctx.cache.put(plan.key, layer.path, facts, layer_sbom(info, facts))
+        with step("sbom + cache"):
+            facts = {
+                "collector_version": ctx.version,
+                "go_version": info.go_version or ctx.go.version,
+                "commit": ctx.source.commit,
+                "build_tags": list(plan.distribution.tags),
+                "components": components,
+                "component_ids": {
+                    k: sorted(ids[k][n][0] for n in names if n in ids[k])
+                    for k, names in components.items()
+                },
+                "modules": info.module_list(),
+                "config_sha256": hashlib.sha256(plan.config).hexdigest(),
+                "go_env": {k: env[k] for k in sorted(env) if k in RECORDED_ENV},
+                "zip": {"sha256": file_sha256(layer.path), "size": layer.size},
+                "unzipped_size": layer.unzipped_size,
+                "cache_key": plan.key,
+                "build_seconds": round(time.monotonic() - began, 1),
+            }
+            return ctx.cache.put(plan.key, layer.path, facts, layer_sbom(info, facts))
 
 
 def layer_sbom(info: BuildInfo, facts: dict[str, Any]) -> bytes:
@@ -196,60 +222,3 @@ def _guard(plan: LayerPlan, action: Any) -> Any:
         return action()
     except BuildError as exc:
         raise BuildError(f"{plan.label}: {exc.message}", detail=exc.detail) from None
-
-
-def _clean_tree(ctx: Context, progress: Progress) -> Path:
-    """The commit's ``collector/``, extracted once and shared by every layer of every run.
-
-    Builds that change nothing in the tree (no overlay, no replaces) compile in it
-    directly; the others work on a copy, so the shared tree is never modified.
-    """
-    final = ctx.cache.tree_dir(ctx.source.commit)
-    ctx.cache.touch(final)
-    with ctx.cache.lock(f"tree-{ctx.source.commit}"):
-        if not (final / "collector" / "go.mod").is_file():
-            with progress.stage(f"extract upstream collector/ at {ctx.source.commit[:12]}"):
-                staging = Path(tempfile.mkdtemp(prefix="tmp-", dir=ctx.cache.ensure()))
-                try:
-                    ctx.source.extract("collector", staging)
-                    shutil.rmtree(final, ignore_errors=True)
-                    final.parent.mkdir(parents=True, exist_ok=True)
-                    staging.rename(final)
-                finally:
-                    shutil.rmtree(staging, ignore_errors=True)
-    return final / "collector"
-
-
-def _work_tree(ctx: Context, progress: Progress, label: str, private: bool) -> Path:
-    """The shared clean tree, or a private copy of it when the build will modify it."""
-    shared = _clean_tree(ctx, progress)
-    if not private:
-        return shared
-    root = temp_dir(label, kept=ctx.request.keep_temp)
-    shutil.copytree(shared, root / "collector", symlinks=True)
-    return root / "collector"
-
-
-def _discard(ctx: Context, tree: Path, progress: Progress) -> None:
-    """Remove a private work tree (``--keep-temp`` keeps it and says where)."""
-    if ctx.request.keep_temp:
-        progress.note(f"kept work tree: {tree}")
-    elif tree != ctx.cache.tree_dir(ctx.source.commit) / "collector":
-        shutil.rmtree(tree.parent, ignore_errors=True)
-
-
-def _check_config_fits(
-    ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str]
-) -> dict[str, dict[str, tuple[str, ...]]]:
-    """The distribution's collector config names only components the layer links; the
-    component ids found on the way go into the manifest."""
-    comps = members(ctx.catalogue.components, plan.intended)
-    ids = collector_config.component_ids(
-        comps, ctx.registry, tree, ctx.go, env, plan.distribution.tags
-    )
-    where = (
-        f"distribution {plan.distribution.name} "
-        f"({plan.distribution.config_file or 'upstream ' + UPSTREAM_CONFIG})"
-    )
-    collector_config.check_config(plan.config, ids, where)
-    return ids

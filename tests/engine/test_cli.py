@@ -35,7 +35,9 @@ BAD_INPUT = {
     "repo": (["-r", "/nonexistent/repo/path"], "not owner/name, a git URL, or an existing"),
     "ref": (["-b", "no-such-branch"], "upstream ref 'no-such-branch' not found"),
     "option": (["--frobnicate"], "unrecognized arguments: --frobnicate"),
-    "jobs": (["-j", "0"], "--jobs must be at least 1"),
+    "jobs": (["-j", "0"], "--jobs must be auto or a whole number of at least 1, got '0'"),
+    "jobs word": (["-j", "many"], "--jobs must be auto or a whole number of at least 1"),
+    "timings": (["--timings", "/nonexistent/t.json"], "/nonexistent is not a directory"),
 }
 
 

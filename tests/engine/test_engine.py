@@ -192,16 +192,43 @@ def test_environment_go_override_is_used(request_for, monkeypatch):
         build_one(request_for())
 
 
-def test_parallel_jobs_build_the_same_bytes_as_serial(request_for, tmp_path, monkeypatch):
-    both = ("minimal", "minimal-memlimit")
+def test_auto_jobs_build_the_same_bytes_as_one_job(request_for, tmp_path, monkeypatch):
+    """-j auto (leads first, then two at a time) writes what -j 1 writes, in request order,
+    and its --timings file says where the time went."""
+    both, archs = ("minimal", "minimal-memlimit"), tuple(Architecture)
     serial = build_layers(
-        request_for(distributions=both, output_dir=tmp_path / "s", use_cache=False, jobs=1)
+        request_for(
+            distributions=both,
+            architectures=archs,
+            output_dir=tmp_path / "s",
+            use_cache=False,
+            jobs=1,
+        )
     )
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: {0, 1}, raising=False)  # 2 cores
+    timings = tmp_path / "timings.json"
     parallel = build_layers(
-        request_for(distributions=both, output_dir=tmp_path / "p", use_cache=False, jobs=2)
+        request_for(
+            distributions=both,
+            architectures=archs,
+            output_dir=tmp_path / "p",
+            use_cache=False,
+            jobs=None,
+            timings_path=timings,
+        )
     )
     assert [a.sha256 for a in serial] == [a.sha256 for a in parallel]
-    assert [a.distribution for a in parallel] == list(both)  # request order, not finish order
+    assert [a.distribution for a in parallel] == [d for d in both for _ in archs]  # not finish
+    data = json.loads(timings.read_text())
+    assert data["jobs"] == 2
+    assert data["leads"] == ["minimal-memlimit/amd64", "minimal-memlimit/arm64"]
+    builds = {s["subject"]: s for s in data["steps"] if s["step"] == "go build"}
+    assert sorted(builds) == sorted(f"{a.distribution}/{a.architecture.value}" for a in parallel)
+    for lead in data["leads"]:  # the others of an architecture start after its lead ended
+        arch = lead.rsplit("/", 1)[1]
+        end = builds[lead]["start"] + builds[lead]["wall"]
+        assert all(b["start"] >= end for k, b in builds.items() if k.endswith(arch) and k != lead)
+    assert data["totals"]["go build"]["cpu"] > 0
 
 
 def test_verify_fails_a_layer_that_does_not_speak_the_extensions_api(request_for):
