@@ -25,6 +25,8 @@ from ocelot_build.core.errors import ConfigError, UsageError
 from ocelot_build.core.files import PROJECT_ROOT
 from ocelot_build.core.localpaths import inside
 from ocelot_build.core.yamlio import did_you_mean, load_yaml, raise_all
+from ocelot_build.stages import startup
+from ocelot_build.stages.startup import StartOptions
 
 TAG_PREFIX = "lambdacomponents."
 CUSTOM_TAG = TAG_PREFIX + "custom"
@@ -36,6 +38,8 @@ ENTRY_KEYS = (
     "max-zip-mb",
     "max-unzipped-mb",
     "max-init-ms",
+    "config-providers",
+    "cold-start",
 )
 TOP_KEYS = ("distributions", "components", "go-replaces")
 # Distribution names become file names (<layer>-<name>-<arch>.zip) and AWS layer names, so
@@ -57,6 +61,7 @@ class Distribution:
     config_file: Path | None
     budgets: Budgets
     lineage: tuple[str, ...]  # itself, then its bases
+    start: StartOptions = field(default_factory=StartOptions)  # upstream's by default
 
     @property
     def is_custom(self) -> bool:
@@ -185,6 +190,7 @@ def _check_entry(name: str, entry: Any, entries: dict[str, Any], source_dir: Pat
         Budgets.from_mapping(entry, where)
     except ConfigError as exc:
         errors.append(str(exc))
+    errors += startup.parse(entry, where)[1]
     cycle = _find_cycle(name, entries)
     if cycle:
         errors.append(f"{where}.base: inheritance cycle {' → '.join(cycle)}")
@@ -216,8 +222,10 @@ def _resolve(name: str, entries: dict[str, Any], source: Path) -> Distribution:
     tags: set[str] = set()
     budgets = Budgets.from_mapping({}, "")
     config_file: Path | None = None
+    start: dict[str, tuple[str, ...]] = {}
     for ancestor in reversed(lineage):  # base first, so children override
         entry = entries[ancestor]
+        start.update(startup.parse(entry, "")[0])
         tags.update(full_tag(t.strip()) for t in entry.get("build-tags") or [])
         budgets = Budgets.from_mapping(entry, f"distributions.{ancestor}").merged_over(budgets)
         if entry.get("config-file"):
@@ -229,4 +237,7 @@ def _resolve(name: str, entries: dict[str, Any], source: Path) -> Distribution:
         config_file=config_file,
         budgets=budgets,
         lineage=tuple(lineage),
+        start=StartOptions(
+            start.get("config-providers", startup.PROVIDERS), start.get("cold-start", ())
+        ),
     )
