@@ -95,6 +95,15 @@ def parse(entry: dict[str, Any], where: str) -> tuple[dict[str, tuple[str, ...]]
     return found, errors
 
 
+def inherit(entry: dict[str, Any], inherited: StartOptions) -> StartOptions:
+    """An entry's options over its base's: a key the entry sets replaces the base's."""
+    found = parse(entry, "")[0]
+    return StartOptions(
+        found.get("config-providers", inherited.providers),
+        found.get("cold-start", inherited.cuts),
+    )
+
+
 def edit(text: str, options: StartOptions, module_path: str) -> str:
     """Upstream's ``collector.go`` as ``options`` want it (pure: planning checks with it)."""
     text = _providers(text, options.providers)
