@@ -20,6 +20,7 @@ COMMANDS = [  # (module with main(argv), argv before --help)
     ("ocelot_build.cli", []),
     ("ocelot_build.audit.costs", []),
     ("ocelot_build.audit.diff", []),
+    ("ocelot_build.audit.components", []),
     ("ocelot_build.store.housekeeping", []),
     ("ocelot_build.store.housekeeping", ["info"]),
     ("ocelot_build.store.housekeeping", ["prune"]),
