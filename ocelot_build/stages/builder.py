@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ocelot_build.core.errors import BuildError, UsageError
+from ocelot_build.core.errors import UsageError
 from ocelot_build.core.files import temp_prefix
 from ocelot_build.core.progress import Progress
 from ocelot_build.core.timings import Timings
@@ -89,13 +89,13 @@ class _Run:
         return self.entries
 
     def prepare(self, tree: Tree) -> None:
-        path = _guard(  # a failure is blamed on its first layer: "minimal/amd64: go failed …"
-            tree.plans[0], lambda: worktree.prepare(self.ctx, tree, self.progress, self.timings)
-        )
+        path = worktree.prepare(self.ctx, tree, self.progress, self.timings)
         self.paths[tree.name] = path
         for plan in {p.distribution.name: p for p in reversed(tree.plans)}.values():
             with self.timings.step(f"tree {tree.name}", "config ids"):
-                self.ids[plan.distribution.name] = worktree.config_ids(self.ctx, plan, path)
+                self.ids[plan.distribution.name] = worktree.config_ids(
+                    self.ctx, plan, path, self.progress
+                )
 
     def layer(self, plan: LayerPlan, tree: Tree) -> None:
         try:
@@ -150,7 +150,7 @@ def _build_one(
     with tempfile.TemporaryDirectory(prefix=temp_prefix("out")) as scratch:
         out = Path(scratch)
         with progress.stage(f"{plan.label}: go build"), step("go build"):
-            binary = _guard(
+            binary = worktree.blame(
                 plan,
                 lambda: gobuild.go_build(
                     tree,
@@ -167,7 +167,7 @@ def _build_one(
         with step("build info"):
             info = read_build_info(binary, ctx.go)
             required = required_modules(tree, ctx.go)
-            components = _guard(
+            components = worktree.blame(
                 plan,
                 lambda: check_linked(info, required, ctx.catalogue.components, plan.intended),
             )
@@ -215,10 +215,3 @@ def ensure_sbom(ctx: Context, entry: LayerEntry) -> bytes:
     sbom = layer_sbom(read_zip_build_info(entry.zip_path, ctx.go), entry.facts)
     ctx.cache.add_sbom(entry, sbom)  # atomic, and racers write the same bytes: no lock
     return sbom
-
-
-def _guard(plan: LayerPlan, action: Any) -> Any:
-    try:
-        return action()
-    except BuildError as exc:
-        raise BuildError(f"{plan.label}: {exc.message}", detail=exc.detail) from None

@@ -8,8 +8,9 @@ the same time both compile it (measured: ``-j2`` in request order cost 49% more 
   tie) is built first and the other layers of that architecture wait for it. Its compile
   fills Go's build cache with nearly everything the others need, so they mostly link.
   Architectures share no compiled packages, so the two leads run side by side.
-- **Shared work trees.** Layers whose overlay is the same (components, pins and go
-  replaces) share one work tree and one ``go mod tidy``: the module graph is the same.
+- **Shared work trees.** Layers whose overlay (components, pins and go replaces) and
+  cold-start edits are the same share one work tree and one ``go mod tidy``: the tree and
+  its module graph are the same.
 - **Jobs.** After the leads, the builds are bound by single-threaded steps (link, zip),
   so one per core runs at a time; ``auto`` is that, within memory.
 
@@ -23,16 +24,24 @@ from dataclasses import dataclass
 from ocelot_build.core.errors import UsageError
 from ocelot_build.stages.overlay import OverlayPlan
 from ocelot_build.stages.plan import LayerPlan
+from ocelot_build.stages.startup import StartOptions
 
 JOB_MEMORY = 2 << 30  # bytes one build may need (a collector link peaks near 1.2 GiB)
 
 
 @dataclass(frozen=True)
 class Tree:
-    """One work tree, prepared once (copy, overlay, ``go mod tidy``) for its layers."""
+    """One work tree, prepared once (copy, cold-start edits, overlay, ``go mod tidy``) for
+    its layers."""
 
     overlay: OverlayPlan
+    start: StartOptions
     plans: tuple[LayerPlan, ...]
+
+    @property
+    def private(self) -> bool:
+        """Whether the tree is a modified copy (else the shared clean tree)."""
+        return self.overlay.needs_go_mod or not self.start.is_upstream
 
     @property
     def name(self) -> str:
@@ -91,8 +100,8 @@ def schedule(plans: list[LayerPlan], jobs: int) -> Schedule:
     """Leads first, then the rest in request order; trees in the order they are needed."""
     leads = choose_leads(plans)
     layers = [*leads, *(p for p in plans if p not in leads)]
-    groups: dict[OverlayPlan, list[LayerPlan]] = {}
+    groups: dict[tuple[OverlayPlan, StartOptions], list[LayerPlan]] = {}
     for plan in layers:
-        groups.setdefault(plan.overlay, []).append(plan)
-    trees = tuple(Tree(overlay, tuple(members)) for overlay, members in groups.items())
+        groups.setdefault((plan.overlay, plan.distribution.start), []).append(plan)
+    trees = tuple(Tree(o, start, tuple(members)) for (o, start), members in groups.items())
     return Schedule(trees, tuple(layers), leads, jobs)

@@ -5,26 +5,37 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from ocelot_build.core.errors import BuildError
 from ocelot_build.core.files import temp_dir
 from ocelot_build.core.progress import Progress
 from ocelot_build.core.timings import Timings
-from ocelot_build.stages import collector_config, gobuild
+from ocelot_build.stages import collector_config, gobuild, startup
 from ocelot_build.stages.catalogue import members
+from ocelot_build.stages.config import Distribution
 from ocelot_build.stages.overlay import apply_overlay
 from ocelot_build.stages.plan import LayerPlan
 from ocelot_build.stages.resolve import UPSTREAM_CONFIG, Context
 from ocelot_build.stages.schedule import Tree
+from ocelot_build.stages.startup import AnchorMissing
 
+T = TypeVar("T")
 ComponentIds = dict[str, dict[str, tuple[str, ...]]]  # kind → {name: YAML ids}
 
 
 def prepare(ctx: Context, tree: Tree, progress: Progress, timings: Timings) -> Path:
     """The tree's ``collector/``, overlay applied and tidied; removed again if that fails."""
+    dist = tree.plans[0].distribution  # its name names the directory; its edits are all's
     with timings.step(f"tree {tree.name}", "work tree"):
-        label = tree.plans[0].distribution.name  # a directory name: one distribution's
-        path = _work_tree(ctx, progress, label, private=tree.overlay.needs_go_mod)
+        path = _work_tree(ctx, progress, dist.name, private=tree.private)
+        try:
+            _apply_start(dist, path)
+        except BaseException:
+            discard(ctx, path, progress)
+            raise
     if not tree.overlay.needs_go_mod:
         return path
     names = (
@@ -36,16 +47,33 @@ def prepare(ctx: Context, tree: Tree, progress: Progress, timings: Timings) -> P
             progress.stage(f"{tree.name}: overlay ({names}) + go mod tidy"),
             timings.step(f"tree {tree.name}", "overlay + tidy"),
         ):
-            apply_overlay(path, tree.overlay, ctx.go, ctx.go.env(), verbose=ctx.request.verbose)
+            blame(  # on its first layer: "minimal/amd64: go failed …"
+                tree.plans[0],
+                lambda: apply_overlay(
+                    path, tree.overlay, ctx.go, ctx.go.env(), verbose=ctx.request.verbose
+                ),
+            )
     except BaseException:
         discard(ctx, path, progress)
         raise
     return path
 
 
-def config_ids(ctx: Context, plan: LayerPlan, tree: Path) -> ComponentIds:
-    """The distribution's collector config names only components the layer links; the
-    component ids found on the way go into the manifest."""
+def _apply_start(dist: Distribution, tree: Path) -> None:
+    """The cold-start edits (planning already checked that upstream's text allows them)."""
+    if dist.start.is_upstream:
+        return
+    try:
+        go_mod = (tree / "go.mod").read_text(encoding="utf-8")
+        startup.apply(tree, dist.start, startup.module_path(go_mod))
+    except (AnchorMissing, OSError) as exc:
+        raise BuildError(f"{dist.name}: config-providers/cold-start: {exc}") from None
+
+
+def config_ids(ctx: Context, plan: LayerPlan, tree: Path, progress: Progress) -> ComponentIds:
+    """The distribution's collector config names only components the layer links (else the
+    build fails), and a linked component it leaves unused is pointed out; the component ids
+    found on the way go into the manifest."""
     env = gobuild.go_env(ctx.go, plan.architecture)
     comps = members(ctx.catalogue.components, plan.intended)
     ids = collector_config.component_ids(
@@ -56,6 +84,13 @@ def config_ids(ctx: Context, plan: LayerPlan, tree: Path) -> ComponentIds:
         f"({plan.distribution.config_file or 'upstream ' + UPSTREAM_CONFIG})"
     )
     collector_config.check_config(plan.config, ids, where)
+    idle = collector_config.unused(plan.config, ids)
+    if idle:
+        progress.note(
+            f"warning: {where}: its bundled config leaves {', '.join(idle)} unused (linked, in "
+            "no pipeline): use it in the config-file, or drop the tag unless functions bring "
+            "their own config (OPENTELEMETRY_COLLECTOR_CONFIG_URI)"
+        )
     return ids
 
 
@@ -97,3 +132,11 @@ def _work_tree(ctx: Context, progress: Progress, label: str, private: bool) -> P
     root = temp_dir(label, kept=ctx.request.keep_temp)
     shutil.copytree(shared, root / "collector", symlinks=True)
     return root / "collector"
+
+
+def blame(plan: LayerPlan, action: Callable[[], T]) -> T:
+    """Run ``action``; a ``BuildError`` from it names the layer (``minimal/arm64: …``)."""
+    try:
+        return action()
+    except BuildError as exc:
+        raise BuildError(f"{plan.label}: {exc.message}", detail=exc.detail) from None
