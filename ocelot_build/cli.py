@@ -113,7 +113,11 @@ def parser() -> argparse.ArgumentParser:
         help="layers built at a time: auto (one per core, within memory) or N "
         "(default: auto; see docs/benchmarks.md)",
     )
-    p.add_argument("--timings", type=Path, help="write where the time went, as JSON, here")
+    p.add_argument(
+        "--timings",
+        type=Path,
+        help="write wall and CPU seconds per build step as JSON to this file (default: none)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="stream git and go output")
     return p
 
