@@ -23,6 +23,7 @@ from ocelot_build.core.errors import BuildError, ToolMissingError
 TAIL_LINES = 30
 _LIVE: set[subprocess.Popen[bytes]] = set()  # commands running now, in any thread
 _LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()  # set by stop_all: no command may start or keep running
 _USAGE = threading.local()  # per thread: CPU seconds of the commands it has run
 # userinfo in a URL (https://user:token@host/...): never echoed, logged or recorded
 _USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
@@ -118,6 +119,8 @@ def run_bytes(
         raise ToolMissingError(f"{args[0]} not found on PATH; install it and retry") from None
     with _LIVE_LOCK:
         _LIVE.add(proc)
+    if _STOPPING.is_set():  # the run was interrupted while this one started
+        proc.kill()
     try:
         out, stderr = _collect(proc, stdin, verbose)
     except BaseException:  # Ctrl-C or a failure elsewhere: never leave go or git running
@@ -204,16 +207,22 @@ def child_cpu() -> float:
     return float(getattr(_USAGE, "seconds", 0.0))
 
 
-def kill_running() -> None:
-    """Kill every command still running. A parallel build runs its commands in worker
-    threads, and Ctrl-C or SIGTERM reaches only the main thread: it calls this, so no go or
-    git outlives the run, then waits for the workers to unwind."""
+def stop_all() -> None:
+    """Kill every command still running, and any started until ``resume``. A parallel
+    build runs its commands in worker threads, and Ctrl-C or SIGTERM reaches only the main
+    thread: it calls this, so no go or git outlives the run, then waits for the workers."""
+    _STOPPING.set()
     with _LIVE_LOCK:
         running = list(_LIVE)
     for child in running:  # os.kill, not Popen.kill: its poll() could reap the worker's child
         if child.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGKILL)
+
+
+def resume() -> None:
+    """Commands may run again (the interrupted workers have all returned)."""
+    _STOPPING.clear()
 
 
 def _feed(stream: IO[bytes], data: bytes) -> None:

@@ -36,23 +36,27 @@ def run_tasks(tasks: list[Task], jobs: int) -> None:
     running: dict[Future[None], Task] = {}
     done: set[str] = set()
     failure: BaseException | None = None
-    with ThreadPoolExecutor(jobs, thread_name_prefix="ocelot-build") as pool:
-        try:
-            while running or (pending and failure is None):
-                for task in [t for t in pending if set(t.after) <= done][: jobs - len(running)]:
-                    pending.remove(task)
-                    running[pool.submit(task.action)] = task
-                if not running:
-                    raise RuntimeError(f"unsatisfiable steps: {[t.name for t in pending]}")
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    task = running.pop(future)
-                    if future.exception() is None:
-                        done.add(task.name)
-                    elif failure is None:
-                        failure, pending = future.exception(), []
-        except BaseException:
-            proc.kill_running()
-            raise
+    try:
+        with ThreadPoolExecutor(jobs, thread_name_prefix="ocelot-build") as pool:
+            try:
+                while running or (pending and failure is None):
+                    ready = [t for t in pending if set(t.after) <= done]
+                    for task in ready[: jobs - len(running)]:
+                        pending.remove(task)
+                        running[pool.submit(task.action)] = task
+                    if not running:
+                        raise RuntimeError(f"unsatisfiable steps: {[t.name for t in pending]}")
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        task = running.pop(future)
+                        if future.exception() is None:
+                            done.add(task.name)
+                        elif failure is None:
+                            failure, pending = future.exception(), []
+            except BaseException:
+                proc.stop_all()
+                raise
+    finally:
+        proc.resume()
     if failure is not None:
         raise failure

@@ -25,8 +25,13 @@ def base_args(standin, dists_file, empty_registry, tmp_path, ocelot_cache) -> li
     ]
 
 
+@pytest.mark.parametrize(
+    "layers",
+    [["-d", "minimal-memlimit"], ["-d", "minimal-memlimit", "-a", "amd64,arm64", "-j", "2"]],
+    ids=["one layer", "two builds in worker threads"],
+)
 def test_sigterm_during_a_build_exits_143_and_leaves_nothing(
-    base_args, tmp_path, ocelot_cache, monkeypatch
+    base_args, tmp_path, ocelot_cache, monkeypatch, layers
 ):
     from standin import go_binary
 
@@ -37,7 +42,7 @@ def test_sigterm_during_a_build_exits_143_and_leaves_nothing(
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ocelot_build", *base_args, "-d", "minimal-memlimit", "-v"],
+        [sys.executable, "-m", "ocelot_build", *base_args, *layers, "-v"],
         cwd=tmp_path,
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
