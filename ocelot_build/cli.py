@@ -221,6 +221,17 @@ def summary(artifacts: list[api.LayerArtifact]) -> str:
     return "\n".join(lines + notes)
 
 
+def written_and_next(artifacts: list[api.LayerArtifact], *, publishing: bool) -> str:
+    """The files each layer wrote (zip, manifest, SBOM), then what to do with them."""
+    files = [(a.zip_path, a.manifest_path, a.sbom_path or "") for a in artifacts]
+    lines = ["written:", *("  " + "  ".join(map(str, f)).rstrip() for f in files)]
+    if not publishing and artifacts and not any(a.manifest.verify for a in artifacts):
+        lines.append(f"next: boot-check: uv run python -m ocelot_build.verify {files[0][0]}")
+    if not publishing:
+        lines.append("next: publish and attach to a function: docs/quickstart.md (pulumi up)")
+    return "\n".join(lines)
+
+
 def plan_table(planned: list[api.PlannedLayer]) -> str:
     """The dry run's answer: one row per layer, then what a build would do."""
     rows: list[tuple[str, ...]] = [("layer", "arch", "cache key", "cache", "zip")]
@@ -263,6 +274,7 @@ def run(argv: list[str]) -> int:
         prepared = publish.prepare(publishing)  # every stack check, before any build
     artifacts = api.build_layers(request)
     print(summary(artifacts))
+    print(written_and_next(artifacts, publishing=prepared is not None))
     if prepared is not None:
         result = publish.publish(prepared, artifacts, progress=_stderr if request.verbose else None)
         report_published(result)
