@@ -19,6 +19,7 @@ from ocelot_build.publish import automation
 from ocelot_build.publish import stack as publish
 
 MOTO = "123456789012"  # the account moto's STS answers for
+pytestmark = pytest.mark.usefixtures("moto")  # prepare reads STS and SSM before the build
 
 
 class FakeStack:
