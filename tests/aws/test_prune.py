@@ -6,6 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from ocelot_build.core.files import PROJECT_ROOT
 from ocelot_build.publish import prune
 from ocelot_build.publish.reconcile import layer_versions
 from ocelot_build.publish.records import family_of, read_record
@@ -25,9 +26,9 @@ B = "ocel-tracing-amd64-0_158_0"
 POINTER = "/ocelot/ocel/minimal/arm64/latest"
 
 
-def _stack(client, name, count, sharing="public", region="eu-west-1"):
-    claim(name, STACK_A, region)
-    return [stack_publishes(client, name, sharing) for _ in range(count)]
+def _stack(client, name, count, sharing="public", region="eu-west-1", stack=STACK_A):
+    claim(name, stack, region)
+    return [stack_publishes(client, name, sharing, stack) for _ in range(count)]
 
 
 def _arn(name, version, region="eu-west-1"):
@@ -42,19 +43,22 @@ def _point(name, version):
 
 def test_dry_run_says_what_it_keeps_and_why_and_changes_nothing(moto, capsys):
     client = lambda_client()
-    _stack(client, A, 4)
+    dev = "organization/ocelot/dev"
+    _stack(client, A, 4, stack=dev)
     client.publish_layer_version(LayerName=A, Content={"ZipFile": tiny_zip()}, Description="hand")
     _point(A, 4)
     capsys.readouterr()
     assert prune.main(["--region", "eu-west-1", "--keep", "2"]) == 0
-    assert capsys.readouterr().out.splitlines() == [
-        f"eu-west-1 {A}:5 kept: not published by stack {STACK_A} (by hand, or another stack)",
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        f"eu-west-1 {A}:5 kept: not published by stack {dev} (by hand, or another stack)",
         f"eu-west-1 {A}:4 kept: named by {POINTER}",
-        f"eu-west-1 {A}:3 kept: one of the newest 2 of stack {STACK_A}",
+        f"eu-west-1 {A}:3 kept: one of the newest 2 of stack {dev}",
         f"eu-west-1 {A}:2 would delete after removing ocelot-public",
         f"eu-west-1 {A}:1 would delete after removing ocelot-public",
         "2 version(s) beyond the newest 2 (dry run; --apply to delete)",
     ]
+    assert f"```\n{out}```" in (PROJECT_ROOT / "docs" / "publishing.md").read_text()
     assert layer_versions(client, A) == [1, 2, 3, 4, 5]
     assert sids(client, A, 1) == ["ocelot-public"]
 
