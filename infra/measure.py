@@ -74,7 +74,7 @@ def _run(argv: list[str] | None, project: Path) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stack", default="dev", help="reads Pulumi.<stack>.yaml (default dev)")
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=2, help="program runs, the first may build")
     parser.add_argument("--preview", action="store_true", help="mock a preview (unknown ARNs)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value for this measurement")  # fmt: skip

@@ -46,7 +46,10 @@ def _run(argv: list[str] | None) -> int:
     source.add_argument(
         "input", nargs="?", choices=["-"], help="read `pulumi stack output --json` from stdin"
     )
-    source.add_argument("--stack", help="run `pulumi stack output --json` for this stack")
+    source.add_argument(
+        "--stack",
+        help="run `pulumi stack output --json` for this stack (default: none; read stdin with -)",
+    )
     args = parser.parse_args(argv)
     text = stack_output_json(args.stack, PROJECT_ROOT) if args.stack else sys.stdin.read()
     sys.stdout.write(render_markdown(parse_stack_output(text)))

@@ -15,7 +15,7 @@ from pathlib import Path
 from ocelot_build import api
 from ocelot_build.core import proc
 from ocelot_build.core.budgets import MIB
-from ocelot_build.core.errors import OptionParser, UsageError, command_main
+from ocelot_build.core.errors import OptionParser, UsageError, command_main, path_option
 from ocelot_build.core.files import split_list
 from ocelot_build.core.model import Architecture
 from ocelot_build.core.runtimes import check_layer_name, check_runtimes, longest_suffix
@@ -59,27 +59,27 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-c",
         "--config",
-        type=Path,
+        type=path_option,
         default=None,
         help="distributions file (default: config/distributions.yaml)",
     )
     p.add_argument(
         "--components",
-        type=Path,
+        type=path_option,
         default=None,
         help="overlay component registry (default: config/components.yaml)",
     )
     p.add_argument(
         "-o",
         "--output-dir",
-        type=Path,
+        type=path_option,
         default=Path("build"),
         help="where zips and manifests go (default: build/)",
     )
     p.add_argument(
         "--runtimes",
         default="",
-        help='compatible runtimes, space-separated, e.g. "python3.12 nodejs22.x"',
+        help='compatible runtimes, space-separated, e.g. "python3.12 nodejs22.x" (default: none)',
     )
     p.add_argument("--skip-publish", action="store_true", help="build only, do not publish")
     p.add_argument(
@@ -87,7 +87,11 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the plan (layers, cache keys, hit or miss) and stop: build and write nothing",
     )
-    p.add_argument("--stack", default=None, help="Pulumi stack to publish into")
+    p.add_argument(
+        "--stack",
+        default=None,
+        help="Pulumi stack to publish into (default: none; required unless --skip-publish)",
+    )
     p.add_argument("--public", action="store_true", help="publish with a public permission")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument(

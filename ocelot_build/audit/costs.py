@@ -33,7 +33,13 @@ from ocelot_build.audit.costs_report import (
 )
 from ocelot_build.core import proc
 from ocelot_build.core.budgets import MIB
-from ocelot_build.core.errors import OcelotError, OptionParser, UsageError, command_main
+from ocelot_build.core.errors import (
+    OcelotError,
+    OptionParser,
+    UsageError,
+    command_main,
+    path_option,
+)
 from ocelot_build.core.files import atomic_write_bytes, split_list, write_json
 from ocelot_build.core.model import Architecture
 from ocelot_build.core.progress import Progress
@@ -50,16 +56,43 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m ocelot_build.costs",
         description=f"What each component adds to {BASE!r}: size, init time, memory, modules.",
     )
-    p.add_argument("-r", "--upstream-repo", default=api.DEFAULT_UPSTREAM_REPO)
-    p.add_argument("-b", "--upstream-ref", default=api.DEFAULT_UPSTREAM_REF)
+    p.add_argument(
+        "-r",
+        "--upstream-repo",
+        default=api.DEFAULT_UPSTREAM_REPO,
+        help="owner/name on GitHub, a git URL, or a local path",
+    )
+    p.add_argument(
+        "-b",
+        "--upstream-ref",
+        default=api.DEFAULT_UPSTREAM_REF,
+        help="branch, tag, or full/short commit SHA",
+    )
     p.add_argument("-a", "--architecture", default="amd64", help="amd64, arm64, or both")
-    p.add_argument("-c", "--config", type=Path, default=None, help="distributions file")
-    p.add_argument("--components", type=Path, default=None, help="overlay component registry")
-    p.add_argument("-o", "--output-dir", type=Path, default=Path("build/costs"))
+    p.add_argument(
+        "-c",
+        "--config",
+        type=path_option,
+        default=None,
+        help="distributions file (default: config/distributions.yaml)",
+    )
+    p.add_argument(
+        "--components",
+        type=path_option,
+        default=None,
+        help="overlay component registry (default: config/components.yaml)",
+    )
+    p.add_argument(
+        "-o",
+        "--output-dir",
+        type=path_option,
+        default=Path("build/costs"),
+        help="where component-costs.md/.json/.png and the layers go",
+    )
     p.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="boots per layer")
     p.add_argument("--only", default="", help="comma-separated component tags (default: all)")
     p.add_argument("--no-chart", action="store_true", help="skip the chart (no matplotlib)")
-    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="stream git and go output")
     return p
 
 

@@ -27,6 +27,7 @@ from ocelot_build.stages.package import CONFIG_ENTRY
 
 KINDS = ("receiver", "processor", "exporter", "connector", "extension")
 MIB = 1024 * 1024
+UNMEASURED = "needs a boot check"
 OTELCOL_MODULE = "go.opentelemetry.io/collector/otelcol"
 DETAILS_AFTER = 15  # markdown: longer module tables fold into <details>
 
@@ -45,6 +46,7 @@ class LayerFacts:
     unzipped_size: int
     config_sha256: str
     init_ms: float | None = None
+    unmeasured: str = UNMEASURED  # why init_ms is None
     peak_rss_kb: int | None = None
 
 
@@ -82,6 +84,7 @@ def _from_manifest(path: Path, data: Any) -> LayerFacts:
         unzipped_size=manifest.unzipped_size,
         config_sha256=manifest.config_sha256,
         init_ms=verify.get("init_ms") if measured else None,
+        unmeasured="booted under qemu: not measured" if verify.get("emulated") else UNMEASURED,
         peak_rss_kb=verify.get("peak_rss_kb") if measured else None,
     )
 
@@ -181,7 +184,7 @@ def summary_rows(d: LayerDiff) -> Iterator[tuple[str, str, str, str]]:
         _mib(b.unzipped_size),
         _delta_bytes(a.unzipped_size, b.unzipped_size),
     )
-    yield "init", _ms(a.init_ms), _ms(b.init_ms), _delta_ms(a.init_ms, b.init_ms)
+    yield "init", _ms(a.init_ms), _ms(b.init_ms), _delta_ms(a, b)
     rss_a = a.peak_rss_kb * 1024 if a.peak_rss_kb else None
     rss_b = b.peak_rss_kb * 1024 if b.peak_rss_kb else None
     yield "peak RSS", _mib(rss_a), _mib(rss_b), _delta_bytes(rss_a, rss_b)
@@ -203,12 +206,14 @@ def _ms(value: float | None) -> str:
 def _delta_bytes(old: int | None, new: int | None) -> str:
     if old is None or new is None:
         return "n/a"
-    pct = f" ({(new - old) / old * 100:+.1f}%)" if old else ""
-    return f"{(new - old) / MIB:+.2f} MiB{pct}"
+    pct = f" ({round((new - old) / old * 100, 1) + 0.0:+.1f}%)" if old else ""
+    return f"{round((new - old) / MIB, 2) + 0.0:+.2f} MiB{pct}"  # + 0.0: never "-0.00"
 
 
-def _delta_ms(old: float | None, new: float | None) -> str:
-    return "n/a (needs a boot check)" if old is None or new is None else f"{new - old:+.0f} ms"
+def _delta_ms(a: LayerFacts, b: LayerFacts) -> str:
+    if a.init_ms is None or b.init_ms is None:
+        return f"n/a ({a.unmeasured if a.init_ms is None else b.unmeasured})"
+    return f"{round(b.init_ms - a.init_ms):+d} ms"  # round() first: never "-0 ms"
 
 
 def component_lines(d: LayerDiff) -> list[tuple[str, str]]:

@@ -12,8 +12,10 @@ import argparse
 import signal
 import sys
 import threading
+from argparse import SUPPRESS
 from collections.abc import Callable
-from typing import NoReturn
+from pathlib import Path
+from typing import Any, NoReturn
 
 
 class OcelotError(Exception):
@@ -56,9 +58,35 @@ class PublishError(OcelotError):
     """Publishing through Pulumi failed."""
 
 
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, unless the help already names one: the
+    one rule that keeps ``--help`` and the defaults in the code from disagreeing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        shown = action.option_strings and action.default not in (None, False, "", SUPPRESS)
+        if shown and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def path_option(text: str) -> Path:
+    """An option's path; an empty one is refused rather than read as ``.`` (``-o ""`` must
+    not write into the current directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a path")
+    return Path(text)
+
+
 class OptionParser(argparse.ArgumentParser):
     """An argument parser whose errors are bad input like any other: one line naming the
-    problem and where help is, exit 2 (through the command's ``main``), no usage dump."""
+    problem and where help is, exit 2 (through the command's ``main``), no usage dump.
+    Help shows every option's default (``DefaultsHelpFormatter``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        given = kwargs.get("formatter_class", argparse.HelpFormatter)
+        kwargs["formatter_class"] = type("Formatter", (DefaultsHelpFormatter, given), {})
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see {self.prog} --help)")

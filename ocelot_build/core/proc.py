@@ -3,6 +3,7 @@ carry the command and the tool's last lines."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import shlex
@@ -41,7 +42,14 @@ _GIT_LEAKS = (
 )
 
 
-PULUMI_INSTALL = "install it (curl -fsSL https://get.pulumi.com | sh)"
+def pulumi_install() -> str:
+    """How to install the Pulumi CLI at the SDK's version, the one pyproject.toml pins (and
+    docs/publishing.md names): one pin for the SDK and the CLI."""
+    try:
+        pinned = f" -s -- --version {importlib.metadata.version('pulumi')}"
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - the SDK is a dependency
+        pinned = ""
+    return f"install it (curl -fsSL https://get.pulumi.com | sh{pinned})"
 
 
 def require_pulumi(alternative: str) -> str:
@@ -49,7 +57,7 @@ def require_pulumi(alternative: str) -> str:
     (what the user can do without it). The one wording for every command that needs it."""
     found = shutil.which("pulumi")
     if found is None:
-        raise ToolMissingError(f"pulumi CLI not found; {PULUMI_INSTALL} or {alternative}")
+        raise ToolMissingError(f"pulumi CLI not found; {pulumi_install()} or {alternative}")
     return found
 
 
@@ -111,11 +119,51 @@ def run_bytes(
         raise
     if proc.returncode != 0:
         tool = Path(args[0]).name
+        output = stderr + out.decode("utf-8", "replace")
         raise BuildError(
-            f"{tool} failed (exit {proc.returncode}): {redact(shlex.join(args))}",
-            detail=redact(tail(stderr + out.decode("utf-8", "replace"))),
+            f"{tool} failed (exit {proc.returncode}): {redact(shlex.join(args))}"
+            + next_step(tool, output),
+            detail=redact(tail(output)),
         )
     return out
+
+
+# What a failing git or go said → what the user can do about it (one clause, or nothing).
+_GIT_UNREACHABLE = (  # most telling first
+    "Could not resolve host",
+    "Failed to connect",
+    "Connection refused",
+    "Connection timed out",
+    "Repository not found",
+    "Could not read from remote repository",
+    "unable to access",
+)
+_PROXY_REFUSED = re.compile(
+    r"(?P<module>[^\s:]+)@(?P<version>[^\s:]+): (?:reading|verifying) \S+: "
+    r"(?P<status>(?:403|404|410)\b[^\n]*)",
+    re.IGNORECASE,
+)
+GO_REPLACES_DOC = "docs/components.md#replacing-go-modules-go-replaces"
+
+
+def next_step(tool: str, output: str) -> str:
+    """``; <what to do>`` for failures a user can fix without reading Go's or git's output:
+    an upstream that cannot be reached, a module version the Go proxy refuses."""
+    reason = next((r for r in _GIT_UNREACHABLE if r in output), None) if tool == "git" else None
+    if reason:
+        return (
+            f"; the upstream cannot be reached ({reason}): pass -r <local path or "
+            "mirror> (a clone of opentelemetry-lambda; ocelot:upstreamRepo in a stack), or "
+            "check the network and the URL"
+        )
+    if tool == "go" and (found := _PROXY_REFUSED.search(output)):
+        module, version = found.group("module"), found.group("version")
+        return (
+            f"; the Go proxy refused {module}@{version} ({found.group('status').strip()}): "
+            "pin a version it serves in your distributions file, as YAML "
+            f"'go-replaces: {{{module}: {module}@<version>}}' (see {GO_REPLACES_DOC})"
+        )
+    return ""
 
 
 def _collect(

@@ -19,14 +19,42 @@ from ocelot_build.core.errors import ConfigError
 NO_ALIASES = "anchors and aliases (&, *, <<) are not allowed"
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """The safe loader, refusing a document's first anchor or alias before expanding it."""
+class _RefuseAliases:
+    """Refuses a document's first anchor or alias before anything expands it."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[attr-defined]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise yaml.composer.ComposerError(None, None, NO_ALIASES, event.start_mark)
-        return super().compose_node(parent, index)
+        return super().compose_node(parent, index)  # type: ignore[misc]
+
+
+class _NoAliasLoader(_RefuseAliases, yaml.SafeLoader):
+    """The safe loader without anchors or aliases, all in Python."""
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    class _FastNoAliasLoader(
+        _RefuseAliases,
+        yaml.composer.Composer,  # before CParser, whose C composer would skip the refusal
+        CParser,
+        yaml.constructor.SafeConstructor,
+        yaml.resolver.Resolver,
+    ):
+        """The same rules with libyaml's parser: the pure-Python scanner costs seconds per
+        MiB, and a distributions file may be large."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    LOADER: type = _FastNoAliasLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    LOADER = _NoAliasLoader
 
 
 def parse_yaml(data: bytes | str, where: str) -> Any:
@@ -37,7 +65,7 @@ def parse_yaml(data: bytes | str, where: str) -> Any:
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{where}: not UTF-8 text (byte {exc.start})") from None
     try:
-        return yaml.load(data, Loader=_NoAliasLoader)  # a SafeLoader subclass
+        return yaml.load(data, Loader=LOADER)  # safe construction, no aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""

@@ -102,7 +102,7 @@ def build_distribution(
                     continue
                 env = gobuild.go_env(ctx.go, plan.architecture)
                 if ids is None:
-                    ids = _check_config_fits(ctx, plan, tree, env)
+                    ids = _check_config_fits(ctx, plan, tree, env, progress)
                 entries[plan.key] = _build_one(ctx, plan, tree, env, ids, progress)
     finally:
         _discard(ctx, tree, progress)
@@ -239,10 +239,11 @@ def _discard(ctx: Context, tree: Path, progress: Progress) -> None:
 
 
 def _check_config_fits(
-    ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str]
+    ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str], progress: Progress
 ) -> dict[str, dict[str, tuple[str, ...]]]:
-    """The distribution's collector config names only components the layer links; the
-    component ids found on the way go into the manifest."""
+    """The distribution's collector config names only components the layer links (else the
+    build fails), and a linked component it leaves unused is pointed out; the component ids
+    found on the way go into the manifest."""
     comps = members(ctx.catalogue.components, plan.intended)
     ids = collector_config.component_ids(
         comps, ctx.registry, tree, ctx.go, env, plan.distribution.tags
@@ -252,4 +253,11 @@ def _check_config_fits(
         f"({plan.distribution.config_file or 'upstream ' + UPSTREAM_CONFIG})"
     )
     collector_config.check_config(plan.config, ids, where)
+    idle = collector_config.unused(plan.config, ids)
+    if idle:
+        progress.note(
+            f"warning: {where}: its bundled config leaves {', '.join(idle)} unused (linked, in "
+            "no pipeline): use it in the config-file, or drop the tag unless functions bring "
+            "their own config (OPENTELEMETRY_COLLECTOR_CONFIG_URI)"
+        )
     return ids

@@ -74,13 +74,28 @@ def parse_build_info(text: str) -> BuildInfo:
             modules[last_dep] = fields[2] if len(fields) > 2 else ""
             _record_sum(sums, last_dep, fields, 3)
         elif kind == "=>" and last_dep:
-            replaced[last_dep] = " ".join(f for f in fields[1:3] if f)
+            replaced[last_dep] = _replacement(fields[1:3])
             sums.pop(last_dep, None)
             _record_sum(sums, last_dep, fields, 3)
         elif kind == "build" and "=" in fields[1]:
             key, _, value = fields[1].partition("=")
             settings[key] = value
     return BuildInfo(go_version, main, modules, replaced, settings, sums)
+
+
+def _replacement(fields: list[str]) -> str:
+    """``path version`` for a module replacement; only the directory for a local one, which
+    ``go version -m`` prints as ``=> ./dir (devel)`` (no module version exists for it)."""
+    target = [f for f in fields if f]
+    if target and is_local_dir(target[0]):
+        return target[0]
+    return " ".join(target)
+
+
+def is_local_dir(target: str) -> bool:
+    """Go's rule for a replacement that is a directory, not a module path (modfile's
+    IsDirectoryPath): it starts with ./ ../ or / (or is . or ..)."""
+    return target in (".", "..") or target.startswith(("./", "../", "/", ".\\", "..\\"))
 
 
 def _record_sum(sums: dict[str, str], path: str, fields: list[str], at: int) -> None:

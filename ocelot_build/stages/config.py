@@ -96,19 +96,40 @@ def short_tag(tag: str) -> str:
 
 
 def load_distributions(path: Path | None = None) -> DistributionsFile:
-    """Load, validate and resolve a distributions file; every error names its field."""
+    """Load, validate and resolve a distributions file; every error names its field.
+
+    A ``base`` this file does not define may name a shipped distribution
+    (``config/distributions.yaml``): a user's file builds on the shipped one without
+    copying it, and the shipped entry keeps its own ``config-file``, resolved in its tree.
+    """
     source = (path or DEFAULT_CONFIG).resolve()
     data = load_yaml(source, "distributions file")
     errors: list[str] = []
     raw = _top_level(data, errors)
     entries = raw.get("distributions") or {}
+    shipped = _shipped_bases(source, entries)
     for name, entry in entries.items():
-        errors.extend(check_name(name) or _check_entry(name, entry, entries, source.parent))
+        errors.extend(check_name(name) or _check_entry(name, entry, entries, shipped, source))
+    errors.extend(_cycles(entries))
     raise_all(errors, source)
-    resolved = {n: _resolve(n, entries, source) for n in entries}
     return DistributionsFile(
-        source, resolved, raw.get("components") or {}, dict(raw.get("go-replaces") or {})
+        source,
+        _resolve_all(entries, source, shipped),
+        raw.get("components") or {},
+        dict(raw.get("go-replaces") or {}),
     )
+
+
+def _shipped_bases(source: Path, entries: dict[str, Any]) -> dict[str, Distribution]:
+    """The shipped distributions, when this file is another one and a ``base`` needs them."""
+    wanted = {
+        e.get("base")
+        for e in entries.values()
+        if isinstance(e, dict) and isinstance(e.get("base"), str)
+    } - set(entries)
+    if not wanted or source == DEFAULT_CONFIG.resolve() or not DEFAULT_CONFIG.is_file():
+        return {}
+    return load_distributions(DEFAULT_CONFIG).distributions
 
 
 def check_name(name: object) -> list[str]:
@@ -150,7 +171,13 @@ def _top_level(data: Any, errors: list[str]) -> dict[str, Any]:
     return data
 
 
-def _check_entry(name: str, entry: Any, entries: dict[str, Any], source_dir: Path) -> list[str]:
+def _check_entry(
+    name: str,
+    entry: Any,
+    entries: dict[str, Any],
+    shipped: dict[str, Distribution],
+    source: Path,
+) -> list[str]:
     where = f"distributions.{name}"
     if not isinstance(entry, dict):
         return [f"{where} must be a mapping"]
@@ -168,65 +195,93 @@ def _check_entry(name: str, entry: Any, entries: dict[str, Any], source_dir: Pat
     base = entry.get("base")
     if base is not None and not isinstance(base, str):
         errors.append(f"{where}.base must be a distribution name, got {base!r}")
-    elif base is not None and base not in entries:
+    elif base is not None and base not in entries and base not in shipped:
         errors.append(
             f"{where}.base: unknown distribution {base!r}"
-            f"{did_you_mean(str(base), map(str, entries))}"
+            f"{did_you_mean(str(base), [*map(str, entries), *shipped])}"
         )
     config_file = entry.get("config-file")
     if config_file is not None and not isinstance(config_file, str):
         errors.append(f"{where}.config-file must be a path string")
     elif config_file:
         try:
-            inside(source_dir, config_file, f"{where}.config-file")
+            inside(source.parent, config_file, f"{where}.config-file")
         except ConfigError as exc:
             errors.append(str(exc))
     try:
         Budgets.from_mapping(entry, where)
     except ConfigError as exc:
         errors.append(str(exc))
-    cycle = _find_cycle(name, entries)
-    if cycle:
-        errors.append(f"{where}.base: inheritance cycle {' → '.join(cycle)}")
     return errors
 
 
-def _find_cycle(name: str, entries: dict[str, Any]) -> list[str] | None:
-    seen = [name]
-    current = entries.get(name)
-    while (
-        isinstance(current, dict)
-        and isinstance(current.get("base"), str)
-        and current["base"] in entries
-    ):
-        base = current["base"]
-        if base in seen:
-            return [*seen, base] if base == name else None
-        seen.append(base)
-        current = entries[base]
-    return None
+def _cycles(entries: dict[str, Any]) -> list[str]:
+    """One error per distribution on an inheritance cycle, naming the cycle from it.
+
+    Each chain is walked once (a name's state is remembered), so a file of N entries costs
+    O(N) however deep its ``base`` chains are.
+    """
+    done: set[str] = set()
+    errors: list[str] = []
+    for start in entries:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        current: str | None = start
+        while current is not None and current not in done and current not in on_path:
+            on_path[current] = len(path)
+            path.append(current)
+            current = _base_of(entries, current)
+        if current is not None and current in on_path:
+            cycle = path[on_path[current] :]
+            errors.extend(
+                f"distributions.{n}.base: inheritance cycle "
+                + " → ".join([*cycle[i:], *cycle[:i], n])
+                for i, n in enumerate(cycle)
+            )
+        done.update(path)
+    return errors
 
 
-def _resolve(name: str, entries: dict[str, Any], source: Path) -> Distribution:
-    lineage: list[str] = []
-    current: str | None = name
-    while current is not None:
-        lineage.append(current)
-        current = entries[current].get("base")
-    tags: set[str] = set()
-    budgets = Budgets.from_mapping({}, "")
-    config_file: Path | None = None
-    for ancestor in reversed(lineage):  # base first, so children override
-        entry = entries[ancestor]
-        tags.update(full_tag(t.strip()) for t in entry.get("build-tags") or [])
-        budgets = Budgets.from_mapping(entry, f"distributions.{ancestor}").merged_over(budgets)
-        if entry.get("config-file"):
-            config_file = inside(source.parent, entry["config-file"], "config-file")
+def _base_of(entries: dict[str, Any], name: str) -> str | None:
+    """The base ``name`` names in this file, or None (none, a shipped one, or malformed)."""
+    entry = entries.get(name)
+    base = entry.get("base") if isinstance(entry, dict) else None
+    return base if isinstance(base, str) and base in entries else None
+
+
+def _resolve_all(
+    entries: dict[str, Any], source: Path, shipped: dict[str, Distribution]
+) -> dict[str, Distribution]:
+    """Every entry with its inheritance applied, each resolved once from its resolved base
+    (a deep ``base`` chain must not cost its depth for every member)."""
+    resolved: dict[str, Distribution] = {}
+    for name in entries:
+        chain: list[str] = []
+        current: str | None = name
+        while current is not None and current not in resolved:
+            chain.append(current)
+            current = _base_of(entries, current)
+        for member in reversed(chain):  # base first, so children override
+            entry = entries[member]
+            base_name = entry.get("base")
+            base = resolved.get(base_name) or shipped.get(base_name) if base_name else None
+            resolved[member] = _resolve_one(member, entry, base, source)
+    return {name: resolved[name] for name in entries}
+
+
+def _resolve_one(
+    name: str, entry: dict[str, Any], base: Distribution | None, source: Path
+) -> Distribution:
+    tags = {full_tag(t.strip()) for t in entry.get("build-tags") or []}
+    budgets = Budgets.from_mapping(entry, f"distributions.{name}")
+    config_file = base.config_file if base else None
+    if entry.get("config-file"):
+        config_file = inside(source.parent, entry["config-file"], "config-file")
     return Distribution(
         name=name,
-        description=str(entries[name]["description"]).strip(),
-        tags=tuple(sorted(tags)),
+        description=str(entry["description"]).strip(),
+        tags=tuple(sorted(tags.union(base.tags if base else ()))),
         config_file=config_file,
-        budgets=budgets,
-        lineage=tuple(lineage),
+        budgets=budgets.merged_over(base.budgets) if base else budgets,
+        lineage=(name, *(base.lineage if base else ())),
     )

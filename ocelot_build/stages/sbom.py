@@ -26,7 +26,7 @@ from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
-from ocelot_build.stages.buildinfo import BuildInfo
+from ocelot_build.stages.buildinfo import BuildInfo, is_local_dir
 
 SBOM_SUFFIX = ".cdx.json"
 # Build settings that the CycloneDX taxonomy names; every other setting is ``ocelot:go:build:``.
@@ -118,19 +118,17 @@ def _module(info: BuildInfo, path: str) -> Component:
     replaced by a local directory."""
     name, version = path, info.modules[path]
     replace = info.replaced.get(path, "")
+    local = bool(replace) and is_local_dir(replace)
     properties = []
     if replace:
         properties.append(Property(name="ocelot:go:replaces", value=f"{path} {version}"))
-        target = replace.split(" ")
-        if len(target) == 2:
-            name, version = target
-        else:
-            properties.append(Property(name="ocelot:go:replace:dir", value=replace))
+    if local:
+        properties.append(Property(name="ocelot:go:replace:dir", value=replace))
+    elif replace:
+        name, _, version = replace.partition(" ")
     if path in info.sums:
         properties.append(Property(name="ocelot:go:sum", value=info.sums[path]))
-    purl = None
-    if not replace or len(replace.split(" ")) == 2:
-        purl = go_purl(name, version)
+    purl = None if local else go_purl(name, version)
     return Component(
         type=ComponentType.LIBRARY,
         name=name,

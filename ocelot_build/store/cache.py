@@ -121,9 +121,10 @@ class Cache:
         self.warn = warn
 
     def ensure(self) -> Path:
-        """Create the layout; an uncreatable cache is bad input (exit 2), named once."""
+        """Create the layout; an uncreatable cache is bad input (exit 2), named once.
+        ``layers/`` appears with its first entry: a dry run only fetches the mirror."""
         try:
-            for sub in ("repos", "layers", "locks"):
+            for sub in ("repos", "locks"):
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
             tag = self.root / "CACHEDIR.TAG"
             if not tag.exists():

@@ -117,11 +117,21 @@ def _mib(size: int) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = OptionParser(prog="python -m ocelot_build.cache", description=__doc__.splitlines()[0])
+    p = OptionParser(
+        prog="python -m ocelot_build.cache",
+        description="What the cache holds (info), and removing entries not used for a while "
+        "(prune; a dry run unless --apply).",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="sizes per kind: repos, trees, layers, verify")
     pr = sub.add_parser("prune", help="remove entries unused for DAYS (dry run by default)")
-    pr.add_argument("--older-than", type=float, required=True, metavar="DAYS")
+    pr.add_argument(
+        "--older-than",
+        type=float,
+        required=True,
+        metavar="DAYS",
+        help="entries whose last use is more than DAYS days ago (required)",
+    )
     pr.add_argument("--apply", action="store_true", help="really remove them")
     return p
 

@@ -100,7 +100,9 @@ def test_dry_run_prints_the_plan_and_writes_nothing(base_args, tmp_path, ocelot_
         rows[5] == "would build 4 of 4 layers (2 distributions); dry run: nothing built or written"
     )
     assert not (tmp_path / "out").exists()
-    assert not (ocelot_cache / "layers").exists() or not any((ocelot_cache / "layers").iterdir())
+    written = {p.name for p in ocelot_cache.iterdir()}
+    assert written <= {"repos", "locks", "CACHEDIR.TAG"}, written  # the mirror and its lock
+    assert all(p.name.startswith("repo-") for p in (ocelot_cache / "locks").iterdir())
     built = run_cli([*base_args, "-d", "minimal"], cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     again = run_cli(args, cwd=tmp_path)

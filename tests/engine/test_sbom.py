@@ -22,7 +22,7 @@ BUILD_INFO = """\
 \tdep\tgithub.com/c/d\tv0.1.0\th1:BBBB=
 \t=>\tgithub.com/e/d\tv0.2.0\th1:CCCC=
 \tdep\tgithub.com/f/g\tv0.0.0
-\t=>\t./local/g\t
+\t=>\t./local/g\t(devel)\t
 \tbuild\t-ldflags="-s -w -X main.Version=v0.158.0"
 \tbuild\t-tags=lambdacomponents.custom,lambdacomponents.receiver.otlp
 \tbuild\tCGO_ENABLED=0

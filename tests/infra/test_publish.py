@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,6 +14,7 @@ from pulumi_harness import LAYER, FakeBuilder, run_program
 
 from ocelot_build.api import BuildRequest
 from ocelot_build.core.errors import PublishError, ToolMissingError, UsageError
+from ocelot_build.core.files import PROJECT_ROOT as ROOT
 from ocelot_build.core.model import Architecture
 from ocelot_build.publish import automation
 from ocelot_build.publish import stack as publish
@@ -197,9 +199,11 @@ def test_without_pulumi_cli_exit_2_says_how_to_install_or_skip(tmp_path, dist_fi
     with pytest.raises(ToolMissingError) as caught:
         publish.prepare(wanted)
     assert caught.value.exit_code == 2
-    assert str(caught.value) == (
-        "pulumi CLI not found; install it (curl -fsSL https://get.pulumi.com | sh) "
-        "or pass --skip-publish"
+    pinned = re.search(r'"pulumi==([\d.]+)"', (ROOT / "pyproject.toml").read_text())
+    assert pinned is not None
+    assert str(caught.value) == (  # the CLI at the version pyproject.toml pins for the SDK
+        "pulumi CLI not found; install it (curl -fsSL https://get.pulumi.com | sh -s -- "
+        f"--version {pinned.group(1)}) or pass --skip-publish"
     )
 
 

@@ -123,3 +123,26 @@ def test_malformed_go_build_expressions_raise():
     for bad in ("a &&", "(a", "a b", "&& a"):
         with pytest.raises(ValueError):
             gobuildexpr.parse(bad)
+
+
+def test_a_users_file_builds_on_a_shipped_distribution(tmp_path):
+    """``base: minimal`` in a file of one's own: no copy of the shipped file or its examples;
+    the shipped entry's config-file stays resolved in the shipped tree."""
+    path = write_dists(
+        tmp_path / "mine.yaml",
+        {"mine": {"description": "m", "base": "minimal", "build-tags": ["exporter.awss3"]}},
+    )
+    shipped = load_distributions(DEFAULT_CONFIG).distributions["minimal"]
+    mine = load_distributions(path).distributions["mine"]
+    assert (
+        mine.config_file == shipped.config_file == DEFAULT_CONFIG.parent / "examples/minimal.yaml"
+    )
+    assert set(mine.tags) == {*shipped.tags, "lambdacomponents.exporter.awss3"}
+    assert mine.lineage == ("mine", "minimal")
+    assert list(load_distributions(path).distributions) == ["mine"]  # -d all: the user's only
+
+
+def test_an_unknown_base_suggests_shipped_distributions_too(tmp_path):
+    path = write_dists(tmp_path / "mine.yaml", {"mine": {"description": "m", "base": "minmal"}})
+    with pytest.raises(ConfigError, match=r"unknown distribution 'minmal' \(did you mean: minimal"):
+        load_distributions(path)

@@ -1,0 +1,71 @@
+"""Big distributions files stay cheap: work grows with the file, not with the square of a
+``base`` chain, and YAML is scanned by libyaml (the pure-Python scanner costs seconds per
+MiB). Figures for a 3,000-deep chain and a 15 MB file: ``bench/config_load.py``."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from standin.fixtures import write_dists
+
+from ocelot_build.core.errors import ConfigError
+from ocelot_build.core.yamlio import parse_yaml
+from ocelot_build.stages import config
+
+DEPTH = 300
+
+
+def chain(depth: int) -> dict[str, dict]:
+    """``d0`` with a config file, then ``d1`` based on ``d0`` … ``d<depth>``."""
+    entries = {"d0": {"description": "root", "build-tags": ["custom"], "config-file": "c.yaml"}}
+    for i in range(1, depth + 1):
+        entries[f"d{i}"] = {"description": f"{i}", "base": f"d{i - 1}", "max-zip-mb": i}
+    return entries
+
+
+def test_a_deep_base_chain_is_resolved_in_linear_work(tmp_path, monkeypatch):
+    (tmp_path / "c.yaml").write_text("receivers: {}\n")
+    path = write_dists(tmp_path / "d.yaml", chain(DEPTH))
+    calls = {"budgets": 0, "inside": 0}
+    real_budgets, real_inside = config.Budgets.from_mapping, config.inside
+
+    def budgets(mapping, where):
+        calls["budgets"] += 1
+        return real_budgets(mapping, where)
+
+    def inside(*args):
+        calls["inside"] += 1
+        return real_inside(*args)
+
+    monkeypatch.setattr(config.Budgets, "from_mapping", budgets)
+    monkeypatch.setattr(config, "inside", inside)
+    dists = config.load_distributions(path).distributions
+    deepest = dists[f"d{DEPTH}"]
+    assert deepest.lineage == tuple(f"d{i}" for i in range(DEPTH, -1, -1))
+    assert deepest.config_file == tmp_path / "c.yaml"
+    assert deepest.budgets.max_zip_mb == DEPTH
+    # a check and a resolve per entry; the old code re-resolved every ancestor (45,150 calls)
+    assert calls["budgets"] <= 2 * (DEPTH + 1)
+    assert calls["inside"] <= 2
+
+
+def test_a_cycle_at_the_end_of_a_long_chain_is_named_once_per_member(tmp_path):
+    entries = chain(DEPTH)
+    entries["d0"]["base"] = "d2"
+    path = write_dists(tmp_path / "d.yaml", entries)
+    with pytest.raises(ConfigError) as caught:
+        config.load_distributions(path)
+    text = str(caught.value)
+    assert "distributions.d0.base: inheritance cycle d0 → d2 → d1 → d0" in text
+    assert "distributions.d2.base: inheritance cycle d2 → d1 → d0 → d2" in text
+    assert text.count("inheritance cycle") == 3
+
+
+def test_yaml_is_scanned_by_libyaml_with_the_same_alias_rule(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the pure-Python YAML scanner ran")
+
+    monkeypatch.setattr(yaml.scanner.Scanner, "check_token", refuse)
+    assert parse_yaml("a: [1, 2]\nb: {c: x}\n", "f.yaml") == {"a": [1, 2], "b": {"c": "x"}}
+    with pytest.raises(ConfigError, match=r"^f.yaml line 1: anchors and aliases"):
+        parse_yaml("a: &x [1]\nb: *x\n", "f.yaml")

@@ -1,0 +1,67 @@
+"""YAML a page shows users is loaded the way ocelot loads it, so the page cannot drift."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from ocelot_build.core.files import PROJECT_ROOT
+from ocelot_build.stages import collector_config
+from ocelot_build.stages.config import load_distributions
+
+
+def yaml_block(page: str, heading: str) -> str:
+    """The first ```yaml block under ``heading`` in ``page``."""
+    text = (PROJECT_ROOT / page).read_text()
+    section = text.split(heading, 1)[1]
+    found = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert found, f"no yaml block under {heading!r} in {page}"
+    return found.group(1)
+
+
+def test_the_go_replaces_example_is_a_distributions_file(tmp_path):
+    block = yaml_block("docs/components.md", "## Replacing Go modules (`go-replaces`)")
+    (tmp_path / "vendor" / "mymodule").mkdir(parents=True)
+    path = tmp_path / "mine.yaml"
+    path.write_text(block)
+    loaded = load_distributions(path)
+    contrib = "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/"
+    assert loaded.go_replaces == {
+        f"{contrib}clickhouseexporter": f"{contrib}clickhouseexporter@v0.157.0",
+        "example.com/mymodule": "./vendor/mymodule",
+    }
+    assert "lambdacomponents.exporter.clickhouse" in loaded.distributions["mine"].tags
+    assert loaded.distributions["mine"].lineage == ("mine", "minimal")  # the shipped minimal
+
+
+# YAML ids of the README example's components, as the real upstream declares them
+IDS = {
+    "receiver": {"otlp": ("otlp",)},
+    "processor": {"batch": ("batch",), "decouple": ("decouple",)},
+    "exporter": {
+        "otlphttp": ("otlp_http", "otlphttp"),
+        "prometheusremotewrite": ("prometheus_remote_write", "prometheusremotewrite"),
+    },
+    "connector": {},
+    "extension": {},
+}
+
+
+def test_the_readme_example_ships_a_config_that_uses_what_it_adds(tmp_path):
+    """README's ``minimal-prometheus``, put beside the shipped examples: its bundled config
+    names only what the layer has and leaves nothing it links unused."""
+    block = yaml_block("README.md", "## Distributions")
+    shutil.copytree(PROJECT_ROOT / "config" / "examples", tmp_path / "examples")
+    path = tmp_path / "distributions.yaml"
+    path.write_text(block)
+    dist = load_distributions(path).distributions["minimal-prometheus"]
+    assert dist.config_file is not None
+    config = dist.config_file.read_bytes()
+    collector_config.check_config(config, IDS, "minimal-prometheus")
+    assert collector_config.unused(config, IDS) == []
+
+
+def test_minimal_config_leaves_an_added_exporter_unused():
+    """What the README example did before it shipped its own config: the warning's input."""
+    config = (PROJECT_ROOT / "config" / "examples" / "minimal.yaml").read_bytes()
+    assert collector_config.unused(config, IDS) == ["exporter prometheusremotewrite"]
