@@ -25,6 +25,8 @@ from ocelot_build.core.errors import ConfigError, UsageError
 from ocelot_build.core.files import PROJECT_ROOT
 from ocelot_build.core.localpaths import inside
 from ocelot_build.core.yamlio import did_you_mean, load_yaml, raise_all
+from ocelot_build.stages import startup
+from ocelot_build.stages.startup import StartOptions
 
 TAG_PREFIX = "lambdacomponents."
 CUSTOM_TAG = TAG_PREFIX + "custom"
@@ -36,6 +38,8 @@ ENTRY_KEYS = (
     "max-zip-mb",
     "max-unzipped-mb",
     "max-init-ms",
+    "config-providers",
+    "cold-start",
 )
 TOP_KEYS = ("distributions", "components", "go-replaces")
 # Distribution names become file names (<layer>-<name>-<arch>.zip) and AWS layer names, so
@@ -57,6 +61,7 @@ class Distribution:
     config_file: Path | None
     budgets: Budgets
     lineage: tuple[str, ...]  # itself, then its bases
+    start: StartOptions = field(default_factory=StartOptions)  # upstream's by default
 
     @property
     def is_custom(self) -> bool:
@@ -212,6 +217,7 @@ def _check_entry(
         Budgets.from_mapping(entry, where)
     except ConfigError as exc:
         errors.append(str(exc))
+    errors += startup.parse(entry, where)[1]
     return errors
 
 
@@ -284,4 +290,5 @@ def _resolve_one(
         config_file=config_file,
         budgets=budgets.merged_over(base.budgets) if base else budgets,
         lineage=(name, *(base.lineage if base else ())),
+        start=startup.inherit(entry, base.start if base else StartOptions()),
     )
