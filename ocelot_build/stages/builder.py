@@ -16,7 +16,7 @@ from ocelot_build.core.errors import BuildError, UsageError
 from ocelot_build.core.files import temp_dir, temp_prefix
 from ocelot_build.core.progress import Progress
 from ocelot_build.core.toolchain import HERMETIC
-from ocelot_build.stages import collector_config, gobuild
+from ocelot_build.stages import collector_config, gobuild, startup
 from ocelot_build.stages.buildinfo import (
     BuildInfo,
     check_linked,
@@ -25,11 +25,13 @@ from ocelot_build.stages.buildinfo import (
     required_modules,
 )
 from ocelot_build.stages.catalogue import members
+from ocelot_build.stages.config import Distribution
 from ocelot_build.stages.overlay import apply_overlay
 from ocelot_build.stages.package import write_layer_zip
 from ocelot_build.stages.plan import LayerPlan
 from ocelot_build.stages.resolve import UPSTREAM_CONFIG, Context
 from ocelot_build.stages.sbom import render_sbom, sbom_zip_sha256
+from ocelot_build.stages.startup import AnchorMissing
 from ocelot_build.store.cache import LayerEntry, file_sha256
 
 RECORDED_ENV = {*HERMETIC, "GOOS", "GOARCH"}  # what the manifest says the build used
@@ -76,9 +78,12 @@ def build_distribution(
 ) -> dict[str, LayerEntry]:
     """Build every plan of one distribution that the cache cannot serve."""
     dist = plans[0].distribution
-    tree = _work_tree(ctx, progress, dist.name, private=plans[0].overlay.needs_go_mod)
+    edits = not dist.start.is_upstream
+    tree = _work_tree(ctx, progress, dist.name, private=plans[0].overlay.needs_go_mod or edits)
     entries: dict[str, LayerEntry] = {}
     try:
+        if edits:
+            _apply_start(dist, tree)
         if plans[0].overlay.needs_go_mod:
             names = (
                 ", ".join(
@@ -102,11 +107,20 @@ def build_distribution(
                     continue
                 env = gobuild.go_env(ctx.go, plan.architecture)
                 if ids is None:
-                    ids = _check_config_fits(ctx, plan, tree, env)
+                    ids = _check_config_fits(ctx, plan, tree, env, progress)
                 entries[plan.key] = _build_one(ctx, plan, tree, env, ids, progress)
     finally:
         _discard(ctx, tree, progress)
     return entries
+
+
+def _apply_start(dist: Distribution, tree: Path) -> None:
+    """The cold-start edits (planning already checked that upstream's text allows them)."""
+    try:
+        go_mod = (tree / "go.mod").read_text(encoding="utf-8")
+        startup.apply(tree, dist.start, startup.module_path(go_mod))
+    except (AnchorMissing, OSError) as exc:
+        raise BuildError(f"{dist.name}: config-providers/cold-start: {exc}") from None
 
 
 def _waiting(plan: LayerPlan, progress: Progress) -> Callable[[], None]:
@@ -239,10 +253,11 @@ def _discard(ctx: Context, tree: Path, progress: Progress) -> None:
 
 
 def _check_config_fits(
-    ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str]
+    ctx: Context, plan: LayerPlan, tree: Path, env: dict[str, str], progress: Progress
 ) -> dict[str, dict[str, tuple[str, ...]]]:
-    """The distribution's collector config names only components the layer links; the
-    component ids found on the way go into the manifest."""
+    """The distribution's collector config names only components the layer links (else the
+    build fails), and a linked component it leaves unused is pointed out; the component ids
+    found on the way go into the manifest."""
     comps = members(ctx.catalogue.components, plan.intended)
     ids = collector_config.component_ids(
         comps, ctx.registry, tree, ctx.go, env, plan.distribution.tags
@@ -252,4 +267,11 @@ def _check_config_fits(
         f"({plan.distribution.config_file or 'upstream ' + UPSTREAM_CONFIG})"
     )
     collector_config.check_config(plan.config, ids, where)
+    idle = collector_config.unused(plan.config, ids)
+    if idle:
+        progress.note(
+            f"warning: {where}: its bundled config leaves {', '.join(idle)} unused (linked, in "
+            "no pipeline): use it in the config-file, or drop the tag unless functions bring "
+            "their own config (OPENTELEMETRY_COLLECTOR_CONFIG_URI)"
+        )
     return ids

@@ -108,3 +108,33 @@ def check_config(config: bytes, ids: dict[str, dict[str, tuple[str, ...]]], wher
             f"{where}: the bundled collector config names components the "
             f"layer lacks: {'; '.join(problems)}"
         )
+
+
+def unused(config: bytes, ids: dict[str, dict[str, tuple[str, ...]]]) -> list[str]:
+    """``kind name`` of every linked component the config's ``service`` never uses (in a
+    pipeline, or as an extension): code the layer carries that its bundled config leaves
+    idle. Not an error: a function may bring its own config at run time."""
+    data = parse_yaml(config, "collector config") or {}
+    service = data.get("service") if isinstance(data, dict) else None
+    used = _service_types(service if isinstance(service, dict) else {})
+    return [
+        f"{kind} {name}"
+        for kind, names in ids.items()
+        for name, accepted in sorted(names.items())
+        if not used.intersection(accepted)
+    ]
+
+
+def _service_types(service: dict[str, object]) -> set[str]:
+    """The component types ``service`` names: pipelines' members and extensions."""
+    named: list[object] = list(_as_list(service.get("extensions")))
+    pipelines = service.get("pipelines")
+    for pipeline in pipelines.values() if isinstance(pipelines, dict) else ():
+        if isinstance(pipeline, dict):
+            for role in ("receivers", "processors", "exporters"):
+                named += _as_list(pipeline.get(role))
+    return {str(n).split("/", 1)[0] for n in named}
+
+
+def _as_list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []

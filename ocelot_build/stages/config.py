@@ -26,7 +26,9 @@ from ocelot_build.core.errors import ConfigError, UsageError
 from ocelot_build.core.files import PROJECT_ROOT
 from ocelot_build.core.localpaths import inside
 from ocelot_build.core.yamlio import did_you_mean, load_yaml, raise_all
-from ocelot_build.verify.box import MEMORY_MB_DEFAULT, memory_problem
+from ocelot_build.stages import startup
+from ocelot_build.stages.startup import StartOptions
+from ocelot_build.verify.box import MEMORY_MB_DEFAULT, memory_errors
 
 TAG_PREFIX = "lambdacomponents."
 CUSTOM_TAG = TAG_PREFIX + "custom"
@@ -39,6 +41,8 @@ ENTRY_KEYS = (
     "max-unzipped-mb",
     "max-init-ms",
     "memory-mb",
+    "config-providers",
+    "cold-start",
 )
 TOP_KEYS = ("distributions", "components", "go-replaces")
 # Distribution names become file names (<layer>-<name>-<arch>.zip) and AWS layer names, so
@@ -61,6 +65,7 @@ class Distribution:
     budgets: Budgets
     lineage: tuple[str, ...]  # itself, then its bases
     memory_mb: int = MEMORY_MB_DEFAULT  # the boot check's memory size; max-init-ms holds there
+    start: StartOptions = field(default_factory=StartOptions)  # upstream's by default
 
     @property
     def is_custom(self) -> bool:
@@ -216,8 +221,8 @@ def _check_entry(
         Budgets.from_mapping(entry, where)
     except ConfigError as exc:
         errors.append(str(exc))
-    if "memory-mb" in entry and (problem := memory_problem(entry["memory-mb"])):
-        errors.append(f"{where}.memory-mb {problem}")
+    errors += memory_errors(entry, where)
+    errors += startup.parse(entry, where)[1]
     return errors
 
 
@@ -291,4 +296,5 @@ def _resolve_one(
         budgets=budgets.merged_over(base.budgets) if base else budgets,
         lineage=(name, *(base.lineage if base else ())),
         memory_mb=entry.get("memory-mb", base.memory_mb if base else MEMORY_MB_DEFAULT),
+        start=startup.inherit(entry, base.start if base else StartOptions()),
     )

@@ -11,7 +11,9 @@ vCPU takes about 14 s at 128 MB, so the check's waits stretch by the same factor
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 MB_PER_VCPU = 1769  # Lambda: a function gets one full vCPU at 1,769 MB
 MEMORY_MB_DEFAULT = 128  # Lambda's default memory size
@@ -67,3 +69,9 @@ def memory_problem(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         return f"must be a whole number of MB from {low} to {high} (Lambda's range), got {value!r}"
     return None
+
+
+def memory_errors(entry: Mapping[str, Any], where: str) -> list[str]:
+    """A distribution's ``memory-mb`` problem, named with ``where`` (empty: fine or unset)."""
+    problem = memory_problem(entry.get("memory-mb", MEMORY_MB_DEFAULT))
+    return [f"{where}.memory-mb {problem}"] if problem else []

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 from ocelot_build.core.files import PROJECT_ROOT
+from ocelot_build.stages import collector_config
 from ocelot_build.stages.config import load_distributions
 
 
@@ -30,3 +32,36 @@ def test_the_go_replaces_example_is_a_distributions_file(tmp_path):
     }
     assert "lambdacomponents.exporter.clickhouse" in loaded.distributions["mine"].tags
     assert loaded.distributions["mine"].lineage == ("mine", "minimal")  # the shipped minimal
+
+
+# YAML ids of the README example's components, as the real upstream declares them
+IDS = {
+    "receiver": {"otlp": ("otlp",)},
+    "processor": {"batch": ("batch",), "decouple": ("decouple",)},
+    "exporter": {
+        "otlphttp": ("otlp_http", "otlphttp"),
+        "prometheusremotewrite": ("prometheus_remote_write", "prometheusremotewrite"),
+    },
+    "connector": {},
+    "extension": {},
+}
+
+
+def test_the_readme_example_ships_a_config_that_uses_what_it_adds(tmp_path):
+    """README's ``minimal-prometheus``, put beside the shipped examples: its bundled config
+    names only what the layer has and leaves nothing it links unused."""
+    block = yaml_block("README.md", "## Distributions")
+    shutil.copytree(PROJECT_ROOT / "config" / "examples", tmp_path / "examples")
+    path = tmp_path / "distributions.yaml"
+    path.write_text(block)
+    dist = load_distributions(path).distributions["minimal-prometheus"]
+    assert dist.config_file is not None
+    config = dist.config_file.read_bytes()
+    collector_config.check_config(config, IDS, "minimal-prometheus")
+    assert collector_config.unused(config, IDS) == []
+
+
+def test_minimal_config_leaves_an_added_exporter_unused():
+    """What the README example did before it shipped its own config: the warning's input."""
+    config = (PROJECT_ROOT / "config" / "examples" / "minimal.yaml").read_bytes()
+    assert collector_config.unused(config, IDS) == ["exporter prometheusremotewrite"]
