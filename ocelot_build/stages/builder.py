@@ -16,7 +16,7 @@ from ocelot_build.core.errors import BuildError, UsageError
 from ocelot_build.core.files import temp_dir, temp_prefix
 from ocelot_build.core.progress import Progress
 from ocelot_build.core.toolchain import HERMETIC
-from ocelot_build.stages import collector_config, gobuild
+from ocelot_build.stages import collector_config, gobuild, startup
 from ocelot_build.stages.buildinfo import (
     BuildInfo,
     check_linked,
@@ -25,11 +25,13 @@ from ocelot_build.stages.buildinfo import (
     required_modules,
 )
 from ocelot_build.stages.catalogue import members
+from ocelot_build.stages.config import Distribution
 from ocelot_build.stages.overlay import apply_overlay
 from ocelot_build.stages.package import write_layer_zip
 from ocelot_build.stages.plan import LayerPlan
 from ocelot_build.stages.resolve import UPSTREAM_CONFIG, Context
 from ocelot_build.stages.sbom import render_sbom, sbom_zip_sha256
+from ocelot_build.stages.startup import AnchorMissing
 from ocelot_build.store.cache import LayerEntry, file_sha256
 
 RECORDED_ENV = {*HERMETIC, "GOOS", "GOARCH"}  # what the manifest says the build used
@@ -76,9 +78,12 @@ def build_distribution(
 ) -> dict[str, LayerEntry]:
     """Build every plan of one distribution that the cache cannot serve."""
     dist = plans[0].distribution
-    tree = _work_tree(ctx, progress, dist.name, private=plans[0].overlay.needs_go_mod)
+    edits = not dist.start.is_upstream
+    tree = _work_tree(ctx, progress, dist.name, private=plans[0].overlay.needs_go_mod or edits)
     entries: dict[str, LayerEntry] = {}
     try:
+        if edits:
+            _apply_start(dist, tree)
         if plans[0].overlay.needs_go_mod:
             names = (
                 ", ".join(
@@ -109,6 +114,15 @@ def build_distribution(
     finally:
         _discard(ctx, tree, progress)
     return entries
+
+
+def _apply_start(dist: Distribution, tree: Path) -> None:
+    """The cold-start edits (planning already checked that upstream's text allows them)."""
+    try:
+        go_mod = (tree / "go.mod").read_text(encoding="utf-8")
+        startup.apply(tree, dist.start, startup.module_path(go_mod))
+    except (AnchorMissing, OSError) as exc:
+        raise BuildError(f"{dist.name}: config-providers/cold-start: {exc}") from None
 
 
 def _waiting(plan: LayerPlan, progress: Progress) -> Callable[[], None]:

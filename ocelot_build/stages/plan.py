@@ -16,10 +16,11 @@ from ocelot_build.core.errors import UsageError
 from ocelot_build.core.localpaths import tree_digest
 from ocelot_build.core.model import Architecture
 from ocelot_build.core.toolchain import GoToolchain
-from ocelot_build.stages import collector_config, gobuild, package
+from ocelot_build.stages import collector_config, gobuild, package, startup
 from ocelot_build.stages.config import Distribution
 from ocelot_build.stages.overlay import OverlayPlan
 from ocelot_build.stages.resolve import Context
+from ocelot_build.stages.startup import AnchorMissing
 from ocelot_build.stages.upstream import UpstreamSource
 from ocelot_build.store.cache import digest
 
@@ -58,6 +59,7 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
             problems += collector_config.syntax_problems(
                 configs[dist.name], f"distribution {dist.name}"
             )
+    problems += _start_problems(ctx, chosen)
     if problems:
         raise UsageError("; ".join(problems))
     plans = []
@@ -76,6 +78,27 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
     return plans
 
 
+def _start_problems(ctx: Context, chosen: list[Distribution]) -> list[str]:
+    """Cold-start options whose edit upstream's text at this commit does not allow."""
+    wanted = [d for d in chosen if not d.start.is_upstream]
+    if not wanted:
+        return []
+    text = ctx.source.read_file(f"collector/{startup.COLLECTOR_GO.as_posix()}")
+    go_mod = ctx.source.read_file("collector/go.mod") or ""
+    problems = []
+    for dist in wanted:
+        try:
+            if text is None:
+                raise AnchorMissing(f"{startup.COLLECTOR_GO} is missing")
+            startup.edit(text, dist.start, startup.module_path(go_mod))
+        except AnchorMissing as exc:
+            problems.append(
+                f"distribution {dist.name}: config-providers/cold-start cannot be applied to "
+                f"upstream {ctx.source.commit[:12]}: {exc}"
+            )
+    return problems
+
+
 def cache_key(
     source: UpstreamSource,
     dist: Distribution,
@@ -85,8 +108,10 @@ def cache_key(
     go: GoToolchain,
 ) -> str:
     version = overlay.collector_version
+    start = dist.start.key()
     return digest(
-        {
+        ({"start": start} if start else {})
+        | {
             "format": CACHE_FORMAT,
             "commit": source.commit,
             "tags": list(dist.tags),

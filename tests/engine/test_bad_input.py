@@ -75,6 +75,17 @@ def test_a_bad_distributions_file_is_one_line_exit_2(args, tmp_path, case):
     assert not (tmp_path / "out").exists() and not list(tmp_path.parent.glob("escaped*"))
 
 
+def test_cold_start_options_an_upstream_cannot_take_stop_before_go(args, tmp_path):
+    """The stand-in has no internal/collector/collector.go to edit: planning says so in
+    one line, exit 2, and nothing is written to -o."""
+    (tmp_path / "d.yaml").write_text(GOOD + "    cold-start: [sleep-wait]\n")
+    result = run_cli([*args, "-c", str(tmp_path / "d.yaml"), "-d", "minimal"], cwd=tmp_path)
+    line = _one_line(result)
+    assert "distribution minimal: config-providers/cold-start cannot be applied" in line
+    assert "internal/collector/collector.go is missing" in line
+    assert not (tmp_path / "out").exists()
+
+
 def test_anchors_in_the_collector_config_are_refused(args, dists_file, tmp_path):
     (dists_file.parent / "minimal.yaml").write_text("receivers: &r {otlp: {}}\nother: *r\n")
     result = run_cli([*args, "-c", str(dists_file), "-d", "minimal"], cwd=tmp_path)

@@ -1,0 +1,139 @@
+"""Benchmark: a layer's cold start at Lambda memory sizes, through the boot check.
+
+Boots each layer zip ``--runs`` times at every ``--memory-mb`` size with
+``ocelot_build.verify`` (the layer runs in the check's box: the memory size's CPU share,
+memory limit and process limit, where the machine supports it), interleaved: each round
+boots every layer once, in an order rotated per round, so a change in the machine's load
+moves every layer alike. Prints, per layer and size, the zip and unzipped MiB, init wall
+and init CPU ms (median, spread = max - min), peak memory, and the ratio of each layer's
+medians to the first layer's; and the load average before and after.
+
+    uv run python bench/cold_start.py A.zip B.zip [--memory-mb 128,512,1769] [--runs 9]
+
+docs/cold-start.md was made with the real upstream this way (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ocelot_build.core.budgets import MIB
+from ocelot_build.verify import verify_layer
+
+Boot = Callable[[Path, int], Any]  # (zip, memory MB) -> VerifyReport
+
+
+@dataclass
+class Samples:
+    """One layer at one size: the figures of its passed boots."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    memory_kb: list[float] = field(default_factory=list)
+    failed: str = ""
+
+
+def boot_once(zip_path: Path, memory_mb: int, sandbox: bool = True) -> Any:
+    return verify_layer(zip_path, memory_mb=memory_mb, sandbox=sandbox)
+
+
+def measure(
+    zips: Sequence[Path], sizes: Sequence[int], runs: int, boot: Boot
+) -> dict[tuple[str, int], Samples]:
+    """Every layer at every size, ``runs`` rounds, order rotated per round."""
+    out = {(z.name, m): Samples() for z in zips for m in sizes}
+    for size in sizes:
+        for r in range(runs):
+            order = [*zips[r % len(zips) :], *zips[: r % len(zips)]]
+            for zip_path in order:
+                samples = out[(zip_path.name, size)]
+                if samples.failed:
+                    continue
+                report = boot(zip_path, size)
+                if report.status != "passed":
+                    samples.failed = f"{report.status}: {report.reason}"
+                    continue
+                _add(samples, report)
+    return out
+
+
+def _add(samples: Samples, report: Any) -> None:
+    samples.wall.append(report.init_ms)
+    cpu = getattr(report, "init_cpu_ms", None)
+    if cpu is not None:
+        samples.cpu.append(cpu)
+    memory = getattr(report, "peak_memory_kb", None) or report.peak_rss_kb
+    if memory is not None:
+        samples.memory_kb.append(memory)
+
+
+def _median(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"{statistics.median(values):,.1f} ({max(values) - min(values):,.1f})"
+
+
+def table(
+    zips: Sequence[Path], sizes: Sequence[int], results: dict[tuple[str, int], Samples]
+) -> str:
+    """The markdown table, with each layer's medians relative to the first layer's."""
+    lines = [
+        "| layer | MB | zip MiB | unzipped MiB | init wall ms (spread) | init CPU ms (spread) "
+        "| peak memory MiB | wall / first | CPU / first |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for size in sizes:
+        first = results[(zips[0].name, size)]
+        for zip_path in zips:
+            s = results[(zip_path.name, size)]
+            zipped, unzipped = _sizes(zip_path)
+            memory = f"{statistics.median(s.memory_kb) / 1024:.1f}" if s.memory_kb else "-"
+            lines.append(
+                f"| {zip_path.name} | {size:,} | {zipped:.2f} | {unzipped:.2f} | "
+                f"{_median(s.wall)} | {_median(s.cpu)} | {memory} | "
+                f"{_ratio(s.wall, first.wall)} | {_ratio(s.cpu, first.cpu)} |"
+                + (f" {s.failed}" if s.failed else "")
+            )
+    return "\n".join(lines)
+
+
+def _ratio(values: list[float], base: list[float]) -> str:
+    if not values or not base:
+        return "-"
+    return f"{statistics.median(values) / statistics.median(base):.2f}"
+
+
+def _sizes(zip_path: Path) -> tuple[float, float]:
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as zf:
+        unzipped = sum(i.file_size for i in zf.infolist())
+    return zip_path.stat().st_size / MIB, unzipped / MIB
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("zips", nargs="+", type=Path, help="layer zips; ratios are to the first")
+    p.add_argument("--memory-mb", default="128,512,1769", help="comma-separated sizes")
+    p.add_argument("--runs", type=int, default=9, help="boots per layer and size")
+    p.add_argument("--no-sandbox", action="store_true", help="boot without bubblewrap")
+    args = p.parse_args(argv)
+    sizes = [int(m) for m in args.memory_mb.split(",") if m.strip()]
+    print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    results = measure(
+        args.zips, sizes, args.runs, lambda z, m: boot_once(z, m, sandbox=not args.no_sandbox)
+    )
+    print(table(args.zips, sizes, results))
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}; {args.runs} boots per layer and size")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
