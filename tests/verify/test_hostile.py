@@ -30,11 +30,21 @@ from conftest import (
 
 from ocelot_build.core.errors import UsageError
 from ocelot_build.verify import verify_layer
+from ocelot_build.verify.cgroupfs import PREFIX, NoBox, find
 from ocelot_build.verify.tailbuf import LINE_CHARS
 from ocelot_build.verify.watchdog import GRACE_S
 
 ROOT = Path(__file__).resolve().parents[2]
 slow = pytest.mark.slow
+
+
+def cgroup_leaves_of(pid: int) -> list[Path]:
+    """The box's cgroup leaves a check in process ``pid`` made and left (none without a box)."""
+    try:
+        found = find()
+    except NoBox:
+        return []
+    return [d for p in set(found.parents.values()) for d in p.glob(f"{PREFIX}{pid}-*")]
 
 
 def snooped(layer: Path, secret: str, *args: str) -> list[str]:
@@ -191,12 +201,14 @@ def test_signal_mid_check_leaves_nothing_running(
     time.sleep(1.5)  # let the hanging extension start its child
     below = descendants(cli.pid)
     assert len(below) >= 4  # bwrap, its init, the session, the extension, its child
+    boxes = cgroup_leaves_of(cli.pid)  # one per hierarchy, where the box can be made
     cli.send_signal(signum)
     _, err = cli.communicate(timeout=30)
     assert cli.returncode == code
     assert err.splitlines()[-1] == f"verify: {word}" and "Traceback" not in err, err
     assert not [pid for pid in below if alive(pid)]
     assert list(scratch.iterdir()) == []
+    assert not [d for d in boxes if d.exists()]  # the box's cgroup went with it
 
 
 def test_without_bwrap_the_check_fails_with_how_to_fix_it(
