@@ -109,6 +109,7 @@ class _Run:
                     self.progress,
                     self.timings,
                 )
+            self.progress.layer_done()
         finally:
             with self.lock:
                 self.left[tree.name] -= 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +20,7 @@ from ocelot_build.publish import automation
 from ocelot_build.publish import stack as publish
 
 MOTO = "123456789012"  # the account moto's STS answers for
+pytestmark = pytest.mark.usefixtures("moto")  # prepare reads STS and SSM before the build
 
 
 class FakeStack:
@@ -350,15 +350,19 @@ def test_a_drifted_stack_is_refused_one_line_per_step_and_nothing_applied(
         _publish(stack, request, artifacts, tmp_path)
     assert caught.value.exit_code == 1
     lines = caught.value.detail.splitlines()
-    layer = "aws:lambda/layerVersion:LayerVersion"
-    assert lines == [  # tracing is based on minimal: both are rebuilt
-        f"  {op} {layer} {slot} ({slot} was not built here)"
+    layer, command, ssm = (LAYER, "command:local:Command", "aws:ssm/parameter:Parameter")
+    assert lines == [  # tracing is based on minimal: both are rebuilt, 5 steps each
+        f"  {line} ({slot} was not built here)"
         for slot in ("minimal-amd64-eu-west-1", "tracing-amd64-eu-west-1")
-        for op in ("create-replacement", "replace", "discard-replaced")
-    ]
+        for line in (f"create-replacement {layer} {slot}", f"replace {layer} {slot}",
+                     f"delete-replaced {layer} {slot}", f"update {ssm} {slot}-latest",
+                     f"update {command} {slot}-sharing")
+    ]  # fmt: skip
     assert ("up",) not in stack.calls and stack.runs == []
     assert stack.values == before  # tracing/arm64 taken out again
-    print(f"ocelot: error: {caught.value.message}\n{caught.value.detail}", file=sys.stderr)
+    shown = f"ocelot: error: {caught.value.message}\n{caught.value.detail}\n"
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "publishing.md").read_text()
+    assert f"```\n{shown}```" in docs, shown  # the docs show what the CLI prints
 
 
 def test_a_sibling_declared_but_never_built_is_refused(tmp_path, base_config, dist_file):
@@ -395,3 +399,29 @@ def test_credentials_for_another_account_are_refused_before_the_build(
     assert publish.prepare(wanted, open_stack=lambda n, wd: stack).config.allowed_accounts == (
         "111122223333", MOTO
     )  # fmt: skip
+
+
+def test_a_name_another_stack_owns_is_refused_before_the_build(tmp_path, base_config, dist_file):
+    """Stack team-a owns ocel-tracing-arm64 in eu-west-1; ``--stack dev`` (project ocelot)
+    is refused in prepare, naming the owner, before anything is built or written."""
+    import boto3
+
+    (tmp_path / "Pulumi.yaml").write_text("name: ocelot\nruntime: python\n")
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    owner = "organization/ocelot/team-a"
+    ssm.put_parameter(Name="/ocelot/ocel-tracing-arm64/owner", Value=owner, Type="String")
+    stack = FakeStack(base_config, root=tmp_path, deployed=base_config)
+    request, _ = _built(tmp_path, dist_file)
+    wanted = publish.PublishRequest("dev", request, request.distributions, work_dir=tmp_path)
+    with pytest.raises(UsageError) as caught:
+        publish.prepare(wanted, open_stack=lambda n, wd: stack)
+    assert str(caught.value) == (
+        f"layer name ocel-tracing-arm64-* in eu-west-1 belongs to stack {owner} "
+        "(/ocelot/ocel-tracing-arm64/owner), not to dev; nothing was built or published: "
+        f"give this stack another ocelot:layerName, or publish from {owner}"
+    )
+    assert stack.calls == []
+    ssm.put_parameter(Name="/ocelot/ocel-tracing-arm64/owner", Value="organization/ocelot/dev",
+                      Type="String", Overwrite=True)  # fmt: skip
+    prepared = publish.prepare(wanted, open_stack=lambda n, wd: stack)  # its own: fine
+    assert prepared.config.families[-1] == "ocel-tracing-arm64"
