@@ -40,6 +40,7 @@ class BootSpec:
     timeout: float
     deadline: float
     memory_mb: int
+    inittrace: bool = False
 
     def to_line(self) -> str:
         return json.dumps(asdict(self)) + "\n"
@@ -97,7 +98,8 @@ def boot(spec: BootSpec, say: Any, expiry: Expiry) -> VerifyReport:
             config = scratch / "config.yaml"
             write_config(config, generated_config(spec.plan, receiver, sink.endpoint))
         argv = [*capped, *spec.launcher, str(layer / BINARY)]
-        proc = ExtensionProcess(argv, env=_environment(api.address, config, scratch), cwd=layer)
+        env = _environment(api.address, config, scratch, spec.inittrace)
+        proc = ExtensionProcess(argv, env=env, cwd=layer)
         session = Session(api, sink, proc, spec.plan, receiver, spec.timeout, say)
         status, reason = PASSED, ""
         try:
@@ -145,10 +147,13 @@ def _report(session: Session, status: str, reason: str, emulated: bool) -> Verif
         exit_code=session.proc.returncode,
         notes=tuple(notes),
         log_tail=session.proc.tail(40),
+        init_trace=tuple(line for line in session.proc.lines if line.startswith("init ")),
     )
 
 
-def _environment(runtime_api: str, config: Path, scratch: Path) -> dict[str, str]:
+def _environment(
+    runtime_api: str, config: Path, scratch: Path, inittrace: bool = False
+) -> dict[str, str]:
     """A clean Lambda-like environment: nothing of ours (no AWS credentials) leaks in.
 
     ``AWS_SAM_LOCAL=true`` makes the Telemetry listener bind all interfaces instead of
@@ -169,7 +174,7 @@ def _environment(runtime_api: str, config: Path, scratch: Path) -> dict[str, str
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    } | ({"GODEBUG": "inittrace=1"} if inittrace else {})
 
 
 def main() -> int:

@@ -53,10 +53,16 @@ class Limits:
     deadline: float = DEADLINE_STEPS * 30.0
     memory_mb: int = MEMORY_MB_DEFAULT
     sandbox: bool = True
+    inittrace: bool = False  # GODEBUG=inittrace=1: Go times every package init (costs)
 
     @classmethod
     def checked(
-        cls, timeout: float, deadline: float | None, memory_mb: int, sandbox: bool
+        cls,
+        timeout: float,
+        deadline: float | None,
+        memory_mb: int,
+        sandbox: bool,
+        inittrace: bool = False,
     ) -> Limits:
         """UsageError (exit 2) for a value out of range, naming what is allowed."""
         for name, value in (("timeout", timeout), ("deadline", deadline)):
@@ -68,7 +74,7 @@ class Limits:
         if not low <= memory_mb <= high:
             raise UsageError(f"memory must be {low} to {high} MB, got {memory_mb}")
         total = deadline if deadline is not None else DEADLINE_STEPS * timeout
-        return cls(float(timeout), float(total), memory_mb, sandbox)
+        return cls(float(timeout), float(total), memory_mb, sandbox, inittrace)
 
 
 def verify_layer(
@@ -83,6 +89,7 @@ def verify_layer(
     sandbox: bool = True,
     deadline: float | None = None,
     memory_mb: int = MEMORY_MB_DEFAULT,
+    inittrace: bool = False,
 ) -> VerifyReport:
     """Boot the layer in ``zip_path`` against a local Lambda and return the report.
 
@@ -93,10 +100,11 @@ def verify_layer(
     failure. ``bundled_config`` boots with the layer's own ``collector-config/config.yaml``
     (proving it loads) and checks the lifecycle only, since that config exports wherever
     its author chose. ``timeout`` bounds each step, ``deadline`` (default 4 times timeout) the
-    whole check; ``memory_mb`` caps the collector; ``sandbox=False`` runs it unisolated.
+    whole check; ``memory_mb`` caps the collector; ``sandbox=False`` runs it unisolated;
+    ``inittrace`` returns Go's per-package init timing in the report's ``init_trace``.
     """
     zip_path = Path(zip_path)
-    limits = Limits.checked(timeout, deadline, memory_mb, sandbox)
+    limits = Limits.checked(timeout, deadline, memory_mb, sandbox, inittrace)
     say = log or (lambda _line: None)
     if components is None:
         manifest = read_manifest(zip_path) if zip_path.is_file() else None
@@ -199,5 +207,6 @@ def _boot(
         limits.timeout,
         limits.deadline,
         limits.memory_mb,
+        limits.inittrace,
     )
     return replace(run_session(placement, spec, say), sandbox=placement.name)

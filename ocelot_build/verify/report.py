@@ -47,6 +47,7 @@ class VerifyReport:
     notes: tuple[str, ...] = ()
     log_tail: tuple[str, ...] = ()
     sandbox: str = "none"  # "bwrap" (isolated, see isolation.py) or "none" (--no-sandbox)
+    init_trace: tuple[str, ...] = ()  # Go's inittrace lines when asked for; not in manifests
 
     @property
     def passed(self) -> bool:
@@ -75,6 +76,7 @@ class VerifyReport:
         data = asdict(self)
         for key in ("signals", "budget_violations", "notes", "log_tail"):
             data[key] = list(data[key])
+        data.pop("init_trace")
         if self.status != FAILED:
             data.pop("log_tail")
         return data
