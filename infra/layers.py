@@ -8,13 +8,21 @@ would do the same from the provider side, but it is itself a ForceNew input, so 
 an existing stack would publish a new version of every layer; the resource option has no
 such cost. Old versions are pruned deliberately (``python -m ocelot_build.prune``).
 
-Sharing. Because versions outlive the state, a permission resource per version can only add
-(see ``ocelot_build.publish.reconcile``). Each slot instead has a ``command.local.Command``
-``<slot>-sharing`` that runs the reconciler over every version of its layer names on create
-and update, and with ``--revoke`` on delete. Its environment holds the sharing token and the
-current version's ARN, so a new mode or a new version is an update of that one resource:
-``pulumi preview`` shows a sharing change as its own step. The command line holds no path
-(the provider runs it in the project directory), so moving the checkout changes nothing.
+Ownership. ``<slot>-owner`` (``/ocelot/<family>/owner``, ``ocelot_build.publish.records``)
+names the stack that owns the slot's layer names in its region. The version depends on it,
+and creating a parameter that exists fails, so a second stack can never publish into them.
+
+Sharing. The current version's grants are state: one ``LayerVersionPermission``
+``<slot>-share-<grantee>`` per grantee (ids ``ocelot-current-…``), shown by preview,
+refreshed like any resource. They are ordinary, not retained: a new version replaces them,
+and the replaced one's delete (which Pulumi runs at the end of the update) takes its
+statement off the old version. By then the ``command.local.Command`` ``<slot>-sharing``,
+which depends on the permissions, has given the old version the reconciler's own
+``ocelot-<grantee>`` statements: it keeps every retained version the stack published in
+line with the mode, and with ``--revoke`` on delete takes them all away. Its environment
+holds the sharing token, the stack's name and the current version's ARN, so a new mode or
+a new version is an update of it. The command line holds no path (the provider runs it in
+the project directory), so moving the checkout changes nothing.
 
 Upload. The inline path carries the zip base64-encoded in a JSON request, which Lambda caps
 at ``REQUEST_LIMIT`` bytes; a zip goes inline only while its base64 form plus
@@ -50,9 +58,11 @@ import pulumi_aws as aws
 import pulumi_command as command
 
 from ocelot_build.core.model import Architecture
+from ocelot_build.publish import naming
 from ocelot_build.publish.reconcile import COMMAND as RECONCILE
 from ocelot_build.publish.reconcile import REVOKE, command_environment
-from ocelot_build.publish.sharing import Sharing
+from ocelot_build.publish.records import owner_parameter
+from ocelot_build.publish.sharing import ACTION, Sharing, permissions
 
 LICENSE_INFO = "Apache-2.0"  # the OpenTelemetry Collector's (and opentelemetry-lambda's) licence
 REQUEST_LIMIT = 69_905_067  # bytes; "Request must be smaller than 69905067 bytes" (Lambda)
@@ -89,6 +99,7 @@ class LayerSpec:
     sharing: Sharing = field(default_factory=Sharing)
     base_name: str = "ocel"  # ocelot:layerName, for the SSM parameter's path
     aws_profile: str | None = None  # aws:profile, for the sharing step's own AWS calls
+    stack: str = "organization/ocelot/dev"  # the owning stack's fully qualified name
 
     @property
     def via_s3(self) -> bool:
@@ -112,6 +123,10 @@ class LayerSpec:
         return base64.b64encode(bytes.fromhex(self.sha256)).decode("ascii")
 
     @property
+    def owner_parameter(self) -> str:
+        return owner_parameter(naming.family(self.base_name, self.distribution, self.architecture))
+
+    @property
     def ssm_parameter(self) -> str:
         return f"/ocelot/{self.base_name}/{self.distribution}/{self.architecture.value}/latest"
 
@@ -133,6 +148,15 @@ class CollectorLayer(pulumi.ComponentResource):
     ) -> None:
         super().__init__("ocelot:index:CollectorLayer", name, None, opts)
         self.spec = spec
+        self.owner = aws.ssm.Parameter(
+            f"{name}-owner",
+            name=spec.owner_parameter,
+            type="String",
+            insecure_value=spec.stack,
+            description=f"The stack that owns the ocelot layer names {spec.owner_parameter}",
+            region=spec.region,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         code = self._code(name, spec, bucket)
         self.layer_version = aws.lambda_.LayerVersion(
             name,
@@ -143,11 +167,27 @@ class CollectorLayer(pulumi.ComponentResource):
             license_info=LICENSE_INFO,
             region=spec.region,
             **code,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            opts=pulumi.ResourceOptions(
+                parent=self, retain_on_delete=True, depends_on=[self.owner]
+            ),
         )
         self.arn = self.layer_version.arn
         self.layer_arn = self.layer_version.layer_arn
         self.version = self.layer_version.version.apply(int)
+        self.permissions = [
+            aws.lambda_.LayerVersionPermission(
+                f"{name}-{suffix}",
+                layer_name=spec.layer_name,
+                version_number=self.version,
+                statement_id=statement.sid,
+                action=ACTION,
+                principal=statement.principal,
+                organization_id=statement.organization_id,
+                region=spec.region,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for suffix, statement in permissions(spec.sharing).items()
+        ]
         self.sharing = self._share(name, spec)
         self.latest = aws.ssm.Parameter(
             f"{name}-latest",
@@ -188,9 +228,10 @@ class CollectorLayer(pulumi.ComponentResource):
             update=RECONCILE,
             delete=REVOKE,
             environment=command_environment(
-                spec.layer_name, spec.sharing, spec.region, self.arn, spec.aws_profile
+                spec.layer_name, spec.sharing, spec.region, self.arn, spec.stack, spec.aws_profile
             ),
             add_previous_output_in_env=True,
             logging=command.local.Logging.STDERR,  # the per-version lines, not the JSON record
-            opts=pulumi.ResourceOptions(parent=self),
+            # after the current version's grants exist (an old version is never left bare)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.permissions, self.owner]),
         )

@@ -46,6 +46,12 @@ class StackResult:
     build_seconds: float = 0.0  # engine time, boot checks included
 
 
+def stack_name() -> str:
+    """The running stack's fully qualified name, ``<org>/<project>/<stack>``: what its owner
+    parameters hold (``organization`` is the org of a self-managed backend)."""
+    return f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+
+
 def project_root() -> Path:
     """The directory of Pulumi.yaml: the engine's answer, else the checkout ``infra`` is in.
 
@@ -171,6 +177,7 @@ def layer_spec(config: StackConfig, region: str, artifact: LayerArtifact) -> Lay
         sharing=config.sharing,
         base_name=config.layer_name,
         aws_profile=config.aws_profile,
+        stack=stack_name(),
     )
 
 

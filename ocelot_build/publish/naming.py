@@ -20,10 +20,10 @@ import re
 from ocelot_build.core.errors import ConfigError
 from ocelot_build.core.model import Architecture
 from ocelot_build.core.runtimes import layer_name_limit, layer_name_problem
-from ocelot_build.publish.prune import DESCRIPTION_PREFIX
 
 MAX_LAYER_NAME = layer_name_limit()  # Lambda's LayerName limit (140), from botocore
 MAX_DESCRIPTION = 256  # Lambda's Description limit
+DESCRIPTION_PREFIX = "ocelot "  # how every version description starts (informative only)
 _VERSION_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 # Room the stack config's layer-name check keeps for ``-<collector version>`` before the
 # version is known: up to v9999.9999.9999 (today's ``-0_158_0`` takes 8 characters).
@@ -49,8 +49,14 @@ def layer_name(
     problem = layer_name_problem(base, suffix)
     if problem:
         raise ConfigError(f"ocelot:layerName: {problem}")
-    name = base + suffix
-    return name
+    return f"{family(base, distribution, architecture)}-{version_slug(collector_version)}"
+
+
+def family(base: str, distribution: str, architecture: Architecture) -> str:
+    """The layer name without its collector version, e.g. ``ocel-minimal-arm64``: what a
+    stack owns in an account and region (``ocelot_build.publish.records``), known before
+    upstream is fetched."""
+    return f"{base}-{distribution}-{architecture.value}"
 
 
 def resource_name(distribution: str, architecture: Architecture, region: str) -> str:

@@ -8,11 +8,17 @@ with the same ``pulumi up``. The CLI therefore previews first and hands the engi
 requested slots, so it is tested on engine-event data without an engine.
 
 A step belongs to a slot (``<distribution>-<arch>-<region>``, ``ocelot_build.publish.naming``)
-when it is that slot's ``CollectorLayer`` component or one of its children (the LayerVersion, its
-sharing, its SSM parameter, its S3 object). Allowed:
+when it is that slot's ``CollectorLayer`` component or one of its children (the LayerVersion,
+its permissions, sharing step, SSM parameters and S3 object). Allowed, and nothing more
+(docs/publishing.md says the same):
 
-* for a requested slot: creates, replaces (with their create-replacement and the
-  delete-replaced / discard-replaced of the old version) and updates of its own resources;
+* for a requested slot new to the stack: the creates of its resources;
+* for a requested slot whose zip changed (its LayerVersion is replaced): the replacement
+  (create-replacement, replace, delete-replaced) of the LayerVersion, of its permissions
+  (they name the version) and of its S3 object, and the updates this forces of its sharing
+  step and its ``-latest`` pointer (the new ARN). A permission created or deleted, or an
+  update of anything else, is a pending change of the slot (a new sharing mode, say) and
+  is refused like any other;
 * a new ``ocelot-layers-<region>`` bucket and its children in a requested region (a big zip
   there needs it);
 * the stack itself and default providers being created (a fresh stack), and any ``same``,
@@ -34,9 +40,10 @@ COMPONENT = "ocelot:index:CollectorLayer"
 STACK = "pulumi:pulumi:Stack"
 BUCKET_PREFIX = "ocelot-layers-"
 HARMLESS = frozenset({"same", "read", "refresh"})
-SLOT_OPS = frozenset(
-    {"create", "create-replacement", "replace", "delete-replaced", "discard-replaced", "update"}
-)
+REPLACE = frozenset({"create-replacement", "replace", "delete-replaced", "discard-replaced"})
+LAYER = "aws:lambda/layerVersion:LayerVersion"
+# updated in place when the slot's version changes: the ARN is in their inputs
+FOLLOW_VERSION = {"command:local:Command": "-sharing", "aws:ssm/parameter:Parameter": "-latest"}
 
 
 @dataclass(frozen=True)
@@ -88,12 +95,28 @@ def requested_slots(
 def unexpected_steps(steps: Sequence[Step], slots: frozenset[str]) -> list[str]:
     """One line per step outside the requested slots (empty: the plan may be applied)."""
     regions = {slot_region(s) for s in slots}
+    states = slot_states(steps, slots)
     lines = []
     for step in sorted(steps, key=lambda s: s.name):  # stable: each resource's ops in order
-        if step.op in HARMLESS or _allowed(step, slots, regions):
+        if step.op in HARMLESS or _allowed(step, states, regions):
             continue
         lines.append(f"{step.op} {step.type} {step.name}{_why(step, slots)}")
     return lines
+
+
+def slot_states(steps: Sequence[Step], slots: frozenset[str]) -> dict[str, str]:
+    """Each requested slot: ``new`` (its component is created), ``rebuilt`` (its layer
+    version is replaced) or ``unchanged``."""
+    states = dict.fromkeys(slots, "unchanged")
+    for step in steps:
+        owner = _owner(step)
+        if owner not in slots:
+            continue
+        if step.type == COMPONENT and step.op == "create":
+            states[step.name] = "new"
+        elif step.type == LAYER and step.op in REPLACE and states[owner] == "unchanged":
+            states[owner] = "rebuilt"
+    return states
 
 
 def slot_region(slot: str) -> str:
@@ -114,21 +137,32 @@ def _owner(step: Step) -> str | None:
     return None
 
 
-def _allowed(step: Step, slots: frozenset[str], regions: set[str]) -> bool:
+def _allowed(step: Step, states: dict[str, str], regions: set[str]) -> bool:
     if step.type == STACK or step.type.startswith("pulumi:providers:"):
         return step.op == "create"
     owner = _owner(step)
-    if owner in slots:
-        return step.op in SLOT_OPS
+    if owner in states:
+        return _slot_step_allowed(step, states[owner])
     if owner and owner.startswith(BUCKET_PREFIX):
         return step.op == "create" and owner.removeprefix(BUCKET_PREFIX) in regions
     return False
 
 
+def _slot_step_allowed(step: Step, state: str) -> bool:
+    """A requested slot's step: the creates of a new slot, or what a new version brings."""
+    if state == "new":
+        return step.op == "create"
+    if state != "rebuilt" or step.type == COMPONENT:
+        return False
+    if step.type in FOLLOW_VERSION:
+        return step.op == "update" and step.name.endswith(FOLLOW_VERSION[step.type])
+    return step.op in REPLACE
+
+
 def _why(step: Step, slots: frozenset[str]) -> str:
     owner = _owner(step)
     if owner in slots:
-        return f" ({step.op} is not a create or replace of a layer built here)"
+        return f" ({step.op} is a change pending in the stack, not part of this publish)"
     if owner:
         return f" ({owner} was not built here)"
     return " (not part of a layer built here)"

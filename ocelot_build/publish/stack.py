@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ocelot_build.api import LayerArtifact
 from ocelot_build.core import proc
 from ocelot_build.core.errors import PublishError, UsageError
@@ -31,6 +33,7 @@ from ocelot_build.core.files import PROJECT_ROOT
 from ocelot_build.publish.automation import Progress, StackDriver, open_automation_stack
 from ocelot_build.publish.aws_guard import check_account
 from ocelot_build.publish.plan_check import requested_slots, steps_from_events, unexpected_steps
+from ocelot_build.publish.records import check_owners
 from ocelot_build.publish.stack_config import (
     StackConfig,
     StackConfigError,
@@ -119,15 +122,26 @@ def prepare(request: PublishRequest, *, open_stack: OpenStack | None = None) -> 
             f"stack {request.stack!r} with {', '.join(label(x) for x in request.layers)} "
             f"added: {'; '.join(exc.errors)}"
         ) from None
-    if config.allowed_accounts:  # wrong credentials fail here, not after the build
-        check_account(config.allowed_accounts, _aws_session())
+    session = _aws_session(config.aws_profile)  # wrong credentials fail here, not after the build
+    if config.allowed_accounts:
+        check_account(config.allowed_accounts, session)
+    check_owners(session, config.regions, config.families, request.stack, project_name(project))
     return PreparedPublish(request, driver, project, before, updates, tuple(changes), config)
 
 
-def _aws_session() -> Any:
+def _aws_session(profile: str | None) -> Any:
     import boto3
 
-    return boto3.Session()
+    return boto3.Session(profile_name=profile)
+
+
+def project_name(project: Path) -> str | None:
+    """The ``name:`` of the project's Pulumi.yaml (None without one), which the owner
+    parameters' fully qualified stack names carry."""
+    path = project / "Pulumi.yaml"
+    data = yaml.safe_load(path.read_text()) if path.is_file() else None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def publish(

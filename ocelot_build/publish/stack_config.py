@@ -77,6 +77,11 @@ class StackConfig:
         return tuple((d, a) for d in self.distributions for a in self.architectures)
 
     @property
+    def families(self) -> tuple[str, ...]:
+        """The layer names the stack owns in each region, without their collector version."""
+        return tuple(naming.family(self.layer_name, d, a) for d, a in self.layers)
+
+    @property
     def sharing(self) -> Sharing:
         """The one sharing mode every version of the stack is reconciled to."""
         if self.public:

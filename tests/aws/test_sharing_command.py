@@ -10,7 +10,7 @@ import subprocess
 from ocelot_build.core.files import PROJECT_ROOT
 from ocelot_build.publish.reconcile import COMMAND, REVOKE, command_environment
 from ocelot_build.publish.sharing import Sharing
-from tests.aws.layers import lambda_client, publish, sids
+from tests.aws.layers import STACK_A, claim, lambda_client, publish, sids
 
 OLD, NEW = "ocel-minimal-arm64-0_157_0", "ocel-minimal-arm64-0_158_0"
 
@@ -26,16 +26,22 @@ def _run(line: str, env: dict[str, str], previous: str = "") -> str:
 
 def test_create_update_delete_as_the_command_provider_runs_them(moto):
     client = lambda_client("us-east-1")
+    claim(OLD, STACK_A, "us-east-1")
     publish(client, OLD, 2)
-    arn = f"arn:aws:lambda:us-east-1:123456789012:layer:{OLD}:2"
-    created = _run(COMMAND, command_environment(OLD, Sharing.public(), "us-east-1", arn))
-    assert [sids(client, OLD, v) for v in (1, 2)] == [["ocelot-public"], ["ocelot-public"]]
+    arn = f"arn:aws:lambda:us-east-1:123456789012:layer:{OLD}:"
+    env = command_environment(OLD, Sharing.public(), "us-east-1", f"{arn}1", STACK_A)
+    created = _run(COMMAND, env)
+    env = command_environment(OLD, Sharing.public(), "us-east-1", f"{arn}2", STACK_A)
+    updated = _run(COMMAND, env, created)
+    assert [sids(client, OLD, v) for v in (1, 2)] == [["ocelot-public"], []]
     publish(client, NEW, 1)  # a new collector release replaces the slot's version
     org = Sharing.organization("o-abcdef1234")
-    env = command_environment(NEW, org, "us-east-1", f"{arn[:-1]}1")
-    updated = _run(COMMAND, env, created)
-    for name, version in [(OLD, 1), (OLD, 2), (NEW, 1)]:
+    new_arn = f"arn:aws:lambda:us-east-1:123456789012:layer:{NEW}:1"
+    env = command_environment(NEW, org, "us-east-1", new_arn, STACK_A)
+    updated = _run(COMMAND, env, updated)
+    for name, version in [(OLD, 1), (OLD, 2)]:
         assert sids(client, name, version) == ["ocelot-org-o-abcdef1234"]
+    assert sids(client, NEW, 1) == []  # the current version's grants are resources
     _run(REVOKE, env, updated)
     for name, version in [(OLD, 1), (OLD, 2), (NEW, 1)]:
         assert sids(client, name, version) == []

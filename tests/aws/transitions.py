@@ -1,11 +1,17 @@
 """The sharing transitions table of docs/publishing.md, measured on a real moto server.
 
-For every (from, to) pair of modes, and destroy: a layer with two versions (1, which the
-stack no longer declares, and 2, the current one) is reconciled to *from*, then to *to*
-(or revoked), exactly as the sharing step's create/update/delete runs it. The row records
-what the reconciler printed for the second run and the statement ids each version keeps.
-The preview column is what the program declares (checked under Pulumi's mocks in
-tests/infra/test_sharing_preview.py): a mode change is an update of the sharing step only.
+Each row is three ``pulumi up``s of one slot, replayed against moto in the order the Pulumi
+engine runs their steps: creates and replacements first (the slot's
+``LayerVersionPermission``s, from ``sharing.permissions``, the program's own rule), then the
+sharing step (``reconcile.run``, which the program makes depend on those permissions), then
+every delete, the replaced permissions' included, at the end. Up 1 publishes version 1 in
+mode *From*; up 2 publishes version 2 (version 1 is retained); up 3 changes the mode to *To*,
+or destroys the stack, or (``+ new version``) publishes version 3 in the same mode.
+
+Every add is checked first against the version's policy, because moto accepts a duplicate
+statement id where Lambda refuses it (ResourceConflictException); after every step no version
+may hold a grant neither mode asks for (failing open), and at the end every older version holds
+exactly the mode's reconciler statements and the current one exactly its declared ones.
 
     uv run python -m tests.aws.transitions      # starts its own moto server, prints the table
 """
@@ -15,15 +21,21 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ocelot_build.publish.reconcile import reconcile_layer
-from ocelot_build.publish.sharing import Sharing
-from tests.aws.layers import lambda_client, publish, sids
+import boto3
+
+from ocelot_build.publish import reconcile, records
+from ocelot_build.publish.reconcile import Inputs, read_statements
+from ocelot_build.publish.sharing import ACTION, DECLARED, Sharing, Statement, permissions
+from tests.aws.layers import publish
 
 ORG, ORG_B = "o-abcdef1234", "o-zyxwvu9876"
 A, B, C = "111122223333", "444455556666", "777788889999"
+ACCOUNT = "123456789012"  # moto's
+STACK = "organization/ocelot/dev"
 MODES: dict[str, Sharing] = {
     "private": Sharing(),
     "accounts A, B": Sharing.with_accounts((A, B)),
@@ -31,42 +43,141 @@ MODES: dict[str, Sharing] = {
     "public": Sharing.public(),
 }
 EXTRA = {"accounts A, C": Sharing.with_accounts((A, C)), "org B": Sharing.organization(ORG_B)}
-PAIRS = [(s, t) for s in MODES for t in [*MODES, "destroy"]] + [
-    ("accounts A, B", "accounts A, C"),
-    ("org", "org B"),
-]
-PREVIEW = {
-    "same": "nothing",
-    "update": "`~ <slot>-sharing update`",
-    "destroy": "`- <slot>-sharing delete`",
-}
+NEW = "+ new version"
+PAIRS = (
+    [(s, t) for s in MODES for t in [*MODES, "destroy"]]
+    + [("accounts A, B", "accounts A, C"), ("org", "org B")]
+    + [(s, NEW) for s in MODES]
+)
 SHORT = {ORG: "<org>", ORG_B: "<org B>", A: "A", B: "B", C: "C"}
-Row = tuple[str, str, str, str, str]  # from, to, preview, up prints, kept on 1 and 2
+Row = tuple[str, str, str, str, str, str]
+Declared = dict[str, tuple[int, Statement]]  # resource name → (version, statement)
 
 
-def _short(sid: str) -> str:
+def _short(text: str) -> str:
     for long, short in SHORT.items():
-        sid = sid.replace(long, short)
-    return f"`{sid}`"
+        text = text.replace(long, short)
+    return text
+
+
+@dataclass
+class Slot:
+    """One slot's layer in moto, and what its last ``up`` declared."""
+
+    client: Any
+    name: str
+    declared: Declared = field(default_factory=dict)
+    allowed: set[Statement] = field(default_factory=set)  # grants either mode asks for
+
+    def add(self, version: int, statement: Statement) -> None:
+        held = read_statements(self.client, self.name, version)
+        assert statement.sid not in held, f"ResourceConflictException: {statement.sid} on {version}"
+        extra = {"OrganizationId": statement.organization_id} if statement.organization_id else {}
+        self.client.add_layer_version_permission(
+            LayerName=self.name, VersionNumber=version, StatementId=statement.sid,
+            Action=ACTION, Principal=statement.principal, **extra,
+        )  # fmt: skip
+
+    def remove(self, version: int, sid: str) -> None:
+        self.client.remove_layer_version_permission(
+            LayerName=self.name, VersionNumber=version, StatementId=sid
+        )
+        self.check_closed()
+
+    def check_closed(self) -> None:
+        """No version holds a grant that neither the old nor the new mode asks for."""
+        for version in reconcile.layer_versions(self.client, self.name):
+            for s in read_statements(self.client, self.name, version).values():
+                grant = Statement("", s.principal, s.organization_id)
+                assert grant in self.allowed, f"fails open: {s} on version {version}"
+
+    def up(self, version: int, sharing: Sharing | None) -> list[str]:
+        """One ``pulumi up`` (``sharing`` None: ``pulumi destroy``); the preview's lines."""
+        after: Declared = {}
+        if sharing is not None:
+            after = {f"<slot>-{k}": (version, s) for k, s in permissions(sharing).items()}
+        steps = []
+        for key, value in after.items():
+            if self.declared.get(key) != value:
+                self.add(*value)
+                steps.append(("+-" if key in self.declared else "+", key))
+        arn = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:layer:{self.name}:{version}"
+        asked = Inputs(self.name, [self.name], sharing or Sharing(), STACK, arn, ACCOUNT,
+                       sharing is None)  # fmt: skip
+        self.changes = reconcile.run(asked, boto3.Session(region_name="eu-west-1"))
+        self.check_closed()
+        for key, (old_version, statement) in self.declared.items():
+            if after.get(key) != (old_version, statement):
+                self.remove(old_version, statement.sid)
+                steps += [] if key in after else [("-", key)]
+        self.declared = after
+        return [f"{op} {key}" for op, key in sorted(steps, key=lambda s: s[1])]
 
 
 def measure(index: int, source: str, target: str) -> Row:
-    """One transition on a layer of its own name."""
-    client: Any = lambda_client()
+    """One row, on a layer name of its own."""
+    client: Any = boto3.client("lambda", region_name="eu-west-1")
+    ssm = boto3.client("ssm", region_name="eu-west-1")
     name = f"ocel-t{index}-arm64-0_158_0"
-    publish(client, name, 2)
-    reconcile_layer(client, name, {**MODES, **EXTRA}[source])
-    sharing = Sharing() if target == "destroy" else {**MODES, **EXTRA}[target]
-    changes = reconcile_layer(client, name, sharing)
-    printed = {
-        " ".join([f"+{_short(s)}" for s in c.added] + [f"-{_short(s)}" for s in c.removed])
+    ssm.put_parameter(Name=records.owner_parameter(records.family_of(name)), Value=STACK,
+                      Type="String")  # fmt: skip
+    modes = {**MODES, **EXTRA}
+    before = modes[source]
+    after = None if target == "destroy" else before if target == NEW else modes[target]
+    slot = Slot(client, name)
+    slot.allowed = set((before.grants() | (after or before).grants()).values())
+    publish(client, name, 1)
+    slot.up(1, before)
+    publish(client, name, 1)
+    slot.up(2, before)
+    current = 2
+    if target == NEW:
+        publish(client, name, 1)
+        current = 3
+    preview = slot.up(current, after)
+    older = range(1, current if after is not None else current + 1)
+    return (source, target, _preview(preview, target), _printed(slot, older),
+            _kept(client, name, older, after, reconciled=True),
+            _kept(client, name, [current], after, reconciled=False) if after else "—")  # fmt: skip
+
+
+def _preview(lines: list[str], target: str) -> str:
+    if target == NEW:
+        lines = ["+- <slot>", *lines, "~ <slot>-latest"]
+    elif target == "destroy":
+        lines = [*lines, "- <slot>-sharing", "- <slot>-latest", "- <slot>-owner"]
+    if not lines:
+        return "nothing"
+    if target != "destroy":
+        lines.append("~ <slot>-sharing")
+    return ", ".join(f"`{_short(line)}`" for line in lines)
+
+
+def _printed(slot: Slot, older: range) -> str:
+    """What the sharing step printed for the older versions: once if all alike."""
+    shown = {
+        c.version: " ".join(
+            [f"+`{_short(s)}`" for s in c.added] + [f"-`{_short(s)}`" for s in c.removed]
+        )
         or "unchanged"
-        for c in changes
+        for c in slot.changes
+        if c.version in older
     }
-    kept = {", ".join(_short(s) for s in sids(client, name, v)) or "none" for v in (1, 2)}
-    assert len(printed) == len(kept) == 1, f"versions differ after {source} → {target}"
-    kind = "destroy" if target == "destroy" else "same" if source == target else "update"
-    return (source, target, PREVIEW[kind], printed.pop(), kept.pop())
+    if len(set(shown.values())) == 1:
+        return next(iter(shown.values()))
+    return "; ".join(f"{v}: {text}" for v, text in sorted(shown.items()))
+
+
+def _kept(client: Any, name: str, versions: Any, sharing: Sharing | None, *,
+          reconciled: bool) -> str:  # fmt: skip
+    """The statement ids the versions hold, checked equal and exactly what they should."""
+    found = {tuple(sorted(read_statements(client, name, v))) for v in versions}
+    assert len(found) == 1, f"versions differ: {found}"
+    held = found.pop()
+    prefix = "ocelot-" if reconciled else DECLARED
+    expected = tuple(sorted((sharing or Sharing()).statements(prefix))) if sharing else ()
+    assert held == expected, f"{held} != {expected}"
+    return ", ".join(f"`{_short(s)}`" for s in held) or "none"
 
 
 def table() -> list[Row]:
@@ -75,10 +186,11 @@ def table() -> list[Row]:
 
 def render(rows: list[Row]) -> str:
     lines = [
-        "| From | To | `pulumi preview` | `up` prints for each version | Each version keeps |",
-        "|---|---|---|---|---|",
+        "| From | To | `pulumi preview` (besides `=`) | `up` prints for older versions "
+        "| Older versions keep | Current version keeps |",
+        "|---|---|---|---|---|---|",
     ]
-    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 

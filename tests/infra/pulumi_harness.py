@@ -60,6 +60,7 @@ class Recorded:
     archive_sha256: str | None = None  # sha256 of the zip bytes, as the engine would hash them
     retain_on_delete: bool = False
     parent: str = ""  # the parent's URN
+    dependencies: tuple[str, ...] = ()  # URNs it depends on (depends_on and inputs)
 
 
 class RecordingMonitor(MockMonitor):
@@ -77,6 +78,7 @@ class RecordingMonitor(MockMonitor):
             if recorded.name == request.name and recorded.typ == request.type:
                 recorded.retain_on_delete = bool(request.retainOnDelete)
                 recorded.parent = request.parent
+                recorded.dependencies = tuple(request.dependencies)
         return response
 
 
@@ -318,6 +320,7 @@ def run_program(
         mocks,
         project="ocelot",
         stack="dev",
+        organization="organization",  # what the engine says on a self-managed backend
         preview=preview,
         logger=logger,
         monitor=RecordingMonitor(mocks),

@@ -13,6 +13,7 @@ from pulumi_harness import LAYER, FakeBuilder, RecordingMocks
 from ocelot_build import api
 
 MAIN = Path(__file__).resolve().parents[2] / "infra" / "__main__.py"
+pytestmark = pytest.mark.usefixtures("moto")  # the program reads STS and SSM before building
 
 
 def _run_main(config: dict, monkeypatch, builder, root: Path) -> RecordingMocks:
@@ -21,7 +22,9 @@ def _run_main(config: dict, monkeypatch, builder, root: Path) -> RecordingMocks:
     (root / "Pulumi.yaml").write_text("name: ocelot\nruntime: python\n")
     monkeypatch.setattr(pulumi.runtime, "get_root_directory", lambda: str(root))
     mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="ocelot", stack="dev", preview=False)
+    pulumi.runtime.set_mocks(
+        mocks, project="ocelot", stack="dev", preview=False, organization="organization"
+    )
     wire = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(wire))  # how the engine passes config
     pulumi.runtime.set_all_config({})
@@ -73,3 +76,27 @@ def test_main_refuses_credentials_outside_the_allowed_accounts(
     mocks = _run_main({**config, "aws:allowedAccountIds": ["123456789012"]}, monkeypatch,
                       builder, tmp_path)  # fmt: skip
     assert len(mocks.of_type(LAYER)) == 4
+
+
+def test_a_second_stack_claiming_a_layer_name_is_refused_before_any_build(
+    monkeypatch, base_config, tmp_path
+):
+    """Stack team-a owns ocel-minimal-arm64 in eu-west-1 (its <slot>-owner parameter);
+    stack dev declaring minimal there is refused, naming the owner, before anything is built."""
+    import boto3
+
+    owner = "organization/ocelot/team-a"
+    boto3.client("ssm", region_name="eu-west-1").put_parameter(
+        Name="/ocelot/ocel-minimal-arm64/owner", Value=owner, Type="String"
+    )
+    builder = FakeBuilder()
+    with pytest.raises(pulumi.RunError) as caught:
+        _run_main(base_config, monkeypatch, builder, tmp_path)
+    assert str(caught.value) == (
+        f"layer name ocel-minimal-arm64-* in eu-west-1 belongs to stack {owner} "
+        "(/ocelot/ocel-minimal-arm64/owner), not to organization/ocelot/dev; nothing was built "
+        f"or published: give this stack another ocelot:layerName, or publish from {owner}"
+    )
+    assert builder.calls == []
+    mocks = _run_main({**base_config, "ocelot:layerName": "ocb"}, monkeypatch, builder, tmp_path)
+    assert len(mocks.of_type(LAYER)) == 4  # another base name: free

@@ -14,6 +14,8 @@ COMPONENT = "ocelot:index:CollectorLayer"
 LAYER = "aws:lambda/layerVersion:LayerVersion"
 COMMAND = "command:local:Command"
 SSM = "aws:ssm/parameter:Parameter"
+PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+REPLACED = ("create-replacement", "replace", "delete-replaced")  # a real engine's three
 SLOTS = requested_slots([("tracing", Architecture.ARM64)], ["eu-west-1", "us-east-1"])
 
 
@@ -38,13 +40,20 @@ def _event(op: str, typ: str, name: str, slot: str | None = None, **extra) -> En
     return EngineEvent.from_json(data)
 
 
-def _slot(op_layer: str, slot: str) -> list[EngineEvent]:
-    """A slot's component and children: version, its sharing command, its SSM parameter."""
+def _slot(how: str, slot: str) -> list[EngineEvent]:
+    """A public slot's component and children, ``create``d or ``rebuilt`` (a new zip)."""
+    if how == "create":
+        return [_event("create", t, n, None if t == COMPONENT else slot)
+                for t, n in [(COMPONENT, slot), (SSM, f"{slot}-owner"), (LAYER, slot),
+                             (PERMISSION, f"{slot}-share-public"), (COMMAND, f"{slot}-sharing"),
+                             (SSM, f"{slot}-latest")]]  # fmt: skip
     return [
-        _event("create" if op_layer == "create" else "same", COMPONENT, slot),
-        _event(op_layer, LAYER, slot, slot),
-        _event(op_layer if op_layer == "create" else "replace", COMMAND, f"{slot}-share", slot),
-        _event("create" if op_layer == "create" else "update", SSM, f"{slot}-latest", slot),
+        _event("same", COMPONENT, slot),
+        _event("same", SSM, f"{slot}-owner", slot),
+        *[_event(op, LAYER, slot, slot) for op in REPLACED],
+        *[_event(op, PERMISSION, f"{slot}-share-public", slot) for op in REPLACED],
+        _event("update", COMMAND, f"{slot}-sharing", slot),
+        _event("update", SSM, f"{slot}-latest", slot),
     ]
 
 
@@ -60,12 +69,35 @@ def test_creating_the_requested_layers_everywhere_is_allowed():
     assert _check(events) == []
 
 
-def test_replacing_a_requested_layer_with_its_retained_old_version_is_allowed():
-    slot = "tracing-arm64-eu-west-1"
-    events = [_event(op, LAYER, slot, slot)
-              for op in ("create-replacement", "replace", "discard-replaced")]  # fmt: skip
-    events += _slot("same", "minimal-amd64-eu-west-1")[:1]  # an untouched slot: same
+def test_a_new_version_of_a_requested_layer_brings_its_permissions_pointer_and_step():
+    events = [
+        *_slot("rebuilt", "tracing-arm64-eu-west-1"),
+        *_slot("rebuilt", "tracing-arm64-us-east-1")[:2],
+    ]  # rebuilt to the same bytes
     assert _check(events) == []
+
+
+def test_a_pending_sharing_change_of_a_built_slot_is_refused():
+    """Why: a publish of arm64 carried a pending sharing change of the arm64 slot. With the
+    same zip nothing of the slot may change; with a new zip only what the version brings."""
+    slot = "tracing-arm64-eu-west-1"
+    same = _slot("rebuilt", slot)[:2]
+    events = [*same, _event("update", COMMAND, f"{slot}-sharing", slot),
+              _event("create", PERMISSION, f"{slot}-share-org-o-abcdef1234", slot),
+              _event("delete", PERMISSION, f"{slot}-share-public", slot)]  # fmt: skip
+    why = "is a change pending in the stack, not part of this publish"
+    expected = [
+        f"create {PERMISSION} {slot}-share-org-o-abcdef1234 (create {why})",
+        f"delete {PERMISSION} {slot}-share-public (delete {why})",
+        f"update {COMMAND} {slot}-sharing (update {why})",
+    ]
+    assert _check(events) == expected
+    rebuilt = [
+        e for e in _slot("rebuilt", slot) if "share-public" not in e.resource_pre_event.metadata.urn
+    ]
+    assert _check([*rebuilt, *events[2:]]) == expected[:2]  # the step's update is the version's
+    owner = _event("update", SSM, f"{slot}-owner", slot)
+    assert _check([*_slot("rebuilt", slot), owner]) == [f"update {SSM} {slot}-owner (update {why})"]
 
 
 def test_every_step_outside_the_request_is_one_line():
@@ -88,8 +120,8 @@ def test_every_step_outside_the_request_is_one_line():
         "update aws:s3/bucket:Bucket ocelot-layers-eu-west-1 (ocelot-layers-eu-west-1 was not "
         "built here)",
         f"create {COMPONENT} tracing-amd64-eu-west-1 (tracing-amd64-eu-west-1 was not built here)",
-        f"delete {LAYER} tracing-arm64-us-east-1 (delete is not a create or replace of a layer "
-        "built here)",
+        f"delete {LAYER} tracing-arm64-us-east-1 (delete is a change pending in the stack, not "
+        "part of this publish)",
     ]
 
 

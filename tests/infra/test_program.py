@@ -110,27 +110,30 @@ SLOTS = _names(["minimal", "tracing"], ["amd64", "arm64"], ["eu-west-1"])
 
 
 @pytest.mark.parametrize(
-    ("config", "token"),
+    ("config", "token", "grants"),
     [
-        ({}, "private"),
-        ({"ocelot:public": "true", **ALLOWED}, "public"),
-        ({"ocelot:organizationId": ORG}, f"org:{ORG}"),
+        ({}, "private", {}),
+        ({"ocelot:public": "true", **ALLOWED}, "public", {"public": ("*", None)}),
+        ({"ocelot:organizationId": ORG}, f"org:{ORG}", {f"org-{ORG}": ("*", ORG)}),
         (
             {"ocelot:accounts": ["444455556666", "111122223333"]},
             "accounts:111122223333,444455556666",
+            {f"account-{a}": (a, None) for a in ("111122223333", "444455556666")},
         ),
     ],
 )
-def test_every_slot_has_one_sharing_command_whatever_the_mode(tmp_path, base_config, config, token):
+def test_every_slot_has_one_sharing_command_whatever_the_mode(
+    tmp_path, base_config, config, token, grants
+):
     """Private stacks too: narrowing to private must be an update that revokes, not nothing."""
     run = run_program({**base_config, **config}, root=tmp_path, builder=FakeBuilder())
     assert run.names(COMMAND) == [f"{n}-sharing" for n in SLOTS]
-    assert run.names(PERMISSION) == []  # per-version permissions could only ever add
     inputs = run.by_name("tracing-arm64-eu-west-1-sharing").inputs
     env = inputs["environment"]
     assert env["OCELOT_SHARING"] == token
     assert env["OCELOT_LAYER_NAME"] == "ocel-tracing-arm64-0_158_0"
     assert env["OCELOT_VERSION_ARN"].endswith(":layer:ocel-tracing-arm64-0_158_0:1")
+    assert env["OCELOT_STACK"] == "organization/ocelot/dev"
     assert env["AWS_REGION"] == "eu-west-1"
     assert inputs["create"] == inputs["update"] == RECONCILE
     assert inputs["delete"] == f"{RECONCILE} --revoke"
@@ -138,6 +141,41 @@ def test_every_slot_has_one_sharing_command_whatever_the_mode(tmp_path, base_con
     assert "/" not in inputs["create"]  # no checkout path in the state
     assert run.output["eu-west-1"]["tracing"]["arm64"]["sharing"] == token
     assert "AWS_PROFILE" not in env
+    assert run.names(PERMISSION) == sorted(f"{n}-share-{g}" for n in SLOTS for g in grants)
+
+
+def test_the_current_version_s_grants_are_permission_resources(tmp_path, base_config):
+    """Why: no stack declared any LayerVersionPermission, so state, preview and refresh
+    showed nothing of who may use a version."""
+    config = {**base_config, "ocelot:accounts": ["111122223333", "444455556666"]}
+    run = run_program(config, root=tmp_path, builder=FakeBuilder())
+    slot = "tracing-arm64-eu-west-1"
+    permission = run.by_name(f"{slot}-share-account-111122223333")
+    assert permission.inputs == {
+        "action": "lambda:GetLayerVersion",
+        "layerName": "ocel-tracing-arm64-0_158_0",
+        "principal": "111122223333",
+        "region": "eu-west-1",
+        "statementId": "ocelot-current-account-111122223333",
+        "versionNumber": 1,
+    }
+    assert not permission.retain_on_delete  # a replaced one's delete takes its own id away
+    urn = {r.name: f"::{r.name}" for r in run.mocks.resources}
+    step = run.by_name(f"{slot}-sharing")
+    needs = [f"{slot}-share-account-111122223333", f"{slot}-share-account-444455556666"]
+    for name in [*needs, f"{slot}-owner"]:  # the sharing step runs after them
+        assert any(d.endswith(urn[name]) for d in step.dependencies), name
+    version = next(r for r in run.mocks.of_type(LAYER) if r.name == slot)
+    assert any(d.endswith(f"::{slot}-owner") for d in version.dependencies)
+
+
+def test_each_slot_declares_its_owner(tmp_path, base_config):
+    run = run_program({**base_config, "ocelot:layerName": "acme"}, root=tmp_path,
+                      builder=FakeBuilder())  # fmt: skip
+    owner = run.by_name("minimal-arm64-eu-west-1-owner")
+    assert owner.inputs["name"] == "/ocelot/acme-minimal-arm64/owner"
+    assert owner.inputs["insecureValue"] == "organization/ocelot/dev"
+    assert owner.inputs["region"] == "eu-west-1" and not owner.retain_on_delete
 
 
 def test_the_stacks_aws_profile_reaches_the_sharing_step(tmp_path, base_config):
@@ -155,7 +193,8 @@ def test_a_sharing_change_touches_only_the_sharing_commands(tmp_path, base_confi
     private = run_program(base_config, root=tmp_path, builder=FakeBuilder(), prior=public)
     assert _fingerprint(public) == _fingerprint(private)  # no new versions
     changed = _changed(public.inputs(), private.inputs())
-    assert changed == [f"{n}-sharing" for n in SLOTS]
+    assert changed == sorted([f"{n}-sharing" for n in SLOTS] + [f"{n}-share-public" for n in SLOTS])
+    assert not [n for n in private.inputs() if "-share-" in n]  # the permissions go
 
 
 def test_each_slot_has_a_latest_parameter_that_is_not_retained(tmp_path, base_config):
@@ -165,10 +204,10 @@ def test_each_slot_has_a_latest_parameter_that_is_not_retained(tmp_path, base_co
         "ocelot:layerName": "acme",
     }
     run = run_program(config, root=tmp_path, builder=FakeBuilder())
-    assert run.names(PARAMETER) == [
-        f"{n}-latest"
-        for n in _names(["minimal", "tracing"], ["amd64", "arm64"], ["eu-west-1", "us-east-1"])
-    ]
+    slots = _names(["minimal", "tracing"], ["amd64", "arm64"], ["eu-west-1", "us-east-1"])
+    assert run.names(PARAMETER) == sorted(
+        [f"{n}-latest" for n in slots] + [f"{n}-owner" for n in slots]
+    )
     param = run.by_name("minimal-arm64-us-east-1-latest")
     assert param.inputs["name"] == "/ocelot/acme/minimal/arm64/latest"
     assert param.inputs["type"] == "String"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +20,7 @@ from ocelot_build.publish import automation
 from ocelot_build.publish import stack as publish
 
 MOTO = "123456789012"  # the account moto's STS answers for
+pytestmark = pytest.mark.usefixtures("moto")  # prepare reads STS and SSM before the build
 
 
 class FakeStack:
@@ -350,15 +350,19 @@ def test_a_drifted_stack_is_refused_one_line_per_step_and_nothing_applied(
         _publish(stack, request, artifacts, tmp_path)
     assert caught.value.exit_code == 1
     lines = caught.value.detail.splitlines()
-    layer = "aws:lambda/layerVersion:LayerVersion"
-    assert lines == [  # tracing is based on minimal: both are rebuilt
-        f"  {op} {layer} {slot} ({slot} was not built here)"
+    layer, command, ssm = (LAYER, "command:local:Command", "aws:ssm/parameter:Parameter")
+    assert lines == [  # tracing is based on minimal: both are rebuilt, 5 steps each
+        f"  {line} ({slot} was not built here)"
         for slot in ("minimal-amd64-eu-west-1", "tracing-amd64-eu-west-1")
-        for op in ("create-replacement", "replace", "discard-replaced")
-    ]
+        for line in (f"create-replacement {layer} {slot}", f"replace {layer} {slot}",
+                     f"delete-replaced {layer} {slot}", f"update {ssm} {slot}-latest",
+                     f"update {command} {slot}-sharing")
+    ]  # fmt: skip
     assert ("up",) not in stack.calls and stack.runs == []
     assert stack.values == before  # tracing/arm64 taken out again
-    print(f"ocelot: error: {caught.value.message}\n{caught.value.detail}", file=sys.stderr)
+    shown = f"ocelot: error: {caught.value.message}\n{caught.value.detail}\n"
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "publishing.md").read_text()
+    assert f"```\n{shown}```" in docs, shown  # the docs show what the CLI prints
 
 
 def test_a_sibling_declared_but_never_built_is_refused(tmp_path, base_config, dist_file):
