@@ -13,6 +13,11 @@ For the same reason a stack published from CI must pin ``ocelot:upstreamRef`` to
 commit SHA: a branch would make two runs of one commit publish different layers. The
 parallel build jobs and every stack's preview and up then use that commit, and the deploy
 jobs find every layer in the cache the build jobs carried over.
+
+Credentials never live in a committed stack file: an ``ocelot:upstreamRepo`` URL with a
+user or token in it is refused. The jobs get the URL as committed, which clones as is, and
+a private upstream's token comes from the repository secret ``OCELOT_UPSTREAM_TOKEN``, which
+the workflow hands to git's credential store (never to a command line or a log).
 """
 
 from __future__ import annotations
@@ -76,6 +81,12 @@ def load_stack(stack: str, project: Path = PROJECT) -> StackConfig:
         config = parse_stack_config(stack_values(stack, project), root=project)
     except OcelotError as exc:
         raise UsageError(f"stack {stack!r}: {exc}".replace("\n", "; ")) from None
+    if redact(config.upstream_repo) != config.upstream_repo:
+        raise UsageError(
+            f"stack {stack!r}: ocelot:upstreamRepo {redact(config.upstream_repo)!r} carries "
+            f"credentials in {stack_file(stack, project).name}; commit the URL without them "
+            "and put the token in the repository secret OCELOT_UPSTREAM_TOKEN"
+        )
     if not _COMMIT_RE.fullmatch(config.upstream_ref):
         raise UsageError(
             f"stack {stack!r}: ocelot:upstreamRef {config.upstream_ref!r} is not a full commit "
@@ -91,12 +102,12 @@ def plan(inputs: RunInputs, project: Path = PROJECT) -> dict[str, list[dict[str,
     stacks = []
     for stack in inputs.stacks:
         config = load_stack(stack, project)
-        stacks.append({"stack": stack, "region": config.regions[0]})
+        stacks.append({"stack": stack, "region": config.regions[0], "repo": config.upstream_repo})
         files = {"config": _relative(config.config_file, project),
                  "components": _relative(config.components_file, project)}  # fmt: skip
         for dist, arch in config.layers:
             job = {"distribution": dist, "architecture": arch.value,
-                   "repo": redact(config.upstream_repo), "commit": config.upstream_ref,
+                   "repo": config.upstream_repo, "commit": config.upstream_ref,
                    "layer-name": config.layer_name, **files}  # fmt: skip
             builds[tuple(job.values())] = job
     return {"matrix": list(builds.values()), "stacks": stacks}

@@ -104,6 +104,11 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="boot check without isolation: the layer can read your files and environment",
     )
+    p.add_argument(
+        "--no-limits",
+        action="store_true",
+        help="boot check without Lambda's memory, CPU and process limits (recorded as such)",
+    )
     p.add_argument("--keep-temp", action="store_true", help="keep and print the work trees")
     p.add_argument(
         "-j",
@@ -172,6 +177,7 @@ def request_from(
         verbose=args.verbose,
         verify=args.verify,
         sandbox=not args.no_sandbox,
+        limits=not args.no_limits,
         jobs=args.jobs,
     )
     if args.skip_publish or args.dry_run:

@@ -116,13 +116,40 @@ def test_pulumi_cli_is_pinned_to_the_sdk_version():
     )
 
 
+UPSTREAM_TOKEN = "${{ secrets.OCELOT_UPSTREAM_TOKEN }}"
+
+
 def test_secrets_only_in_the_steps_that_run_pulumi():
     workflow = _publish()
     for job in workflow["jobs"].values():
         assert "secrets." not in str(job.get("env", {}))
     for name, step in _steps(workflow):
+        if step.get("env", {}).get("UPSTREAM_TOKEN") == UPSTREAM_TOKEN:
+            continue  # the upstream token's own step, below
         if "secrets." in str(step):
             assert "pulumi " in step.get("run", ""), (name, step.get("name"))
+
+
+def test_every_job_that_clones_upstream_gets_the_token_through_git_s_credential_store():
+    """Why: build jobs got a redacted URL they could not clone. Now they get the committed
+    URL (infra.ci refuses one with credentials) and a private upstream's token from the
+    OCELOT_UPSTREAM_TOKEN secret, written to git's credential store: never in a URL, a
+    command line or the log."""
+    workflow = _publish()
+    for name in ("build", "preview", "up"):
+        job = workflow["jobs"][name]
+        steps = [s for s in job["steps"] if s.get("env", {}).get("UPSTREAM_TOKEN")]
+        assert len(steps) == 1, name
+        (step,) = steps
+        assert step["env"] == {"UPSTREAM_TOKEN": UPSTREAM_TOKEN}
+        script = step["run"]
+        assert "credential.helper store" in script and "umask 077" in script
+        assert "secrets." not in script and "echo" not in script and "set -x" not in script
+        assert job["env"]["REPO"].startswith("${{ matrix.repo }}")
+        clone = next(i for i, s in enumerate(job["steps"])
+                     if "ocelot_build" in s.get("run", "") or "pulumi preview" in s.get("run", "")
+                     or "pulumi up" in s.get("run", ""))  # fmt: skip
+        assert job["steps"].index(step) < clone, name
 
 
 def test_preview_saves_a_plan_that_up_applies_after_approval():
@@ -140,7 +167,9 @@ def test_preview_saves_a_plan_that_up_applies_after_approval():
 def test_only_the_build_job_boots_layers_deploy_jobs_check_carried_results():
     workflow = _publish()
     build = workflow["jobs"]["build"]
-    assert "id-token" not in str(build.get("permissions", {})) and "secrets." not in str(build)
+    secrets = re.findall(r"secrets\.[A-Z_]+", str(build))
+    assert "id-token" not in str(build.get("permissions", {}))
+    assert secrets == ["secrets.OCELOT_UPSTREAM_TOKEN"]  # no cloud credentials, only git's
     assert "--verify" in " ".join(s.get("run", "") for s in build["steps"])
     uploads = [s["with"]["path"] for s in build["steps"] if "upload-artifact" in s.get("uses", "")]
     assert "build/*.json" in uploads  # the manifests carry the boot check results
@@ -165,3 +194,15 @@ def test_build_runs_in_a_matrix_with_caches():
         steps = [s.get("uses", "") for s in workflow["jobs"][name]["steps"]]
         assert workflow["jobs"][name]["permissions"]["id-token"] == "write"
         assert any(u.startswith("aws-actions/configure-aws-credentials@") for u in steps)
+
+
+def test_docs_limit_both_environments_to_the_default_branch():
+    """Why: the preview and publish environments had no deployment-branch rule, so a
+    collaborator's branch could use ``environment: preview``."""
+    docs = (ROOT / "docs" / "publishing.md").read_text()
+    settings = docs[docs.index("Repository settings:") :]
+    for environment in ("preview", "publish"):
+        assert f"environment `{environment}` (deployment branches: the default branch)" in settings
+    assert "Give both environments, `preview` and `publish`, the rule" in settings
+    workflow = _publish()
+    assert {workflow["jobs"][j]["environment"] for j in ("preview", "up")} == {"preview", "publish"}

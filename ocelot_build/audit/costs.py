@@ -37,7 +37,7 @@ from ocelot_build.core.progress import Progress
 from ocelot_build.stages.catalogue import Component, members
 from ocelot_build.stages.config import Distribution, short_tag
 from ocelot_build.stages.resolve import resolve
-from ocelot_build.verify.runner import MEMORY_MB_RANGE
+from ocelot_build.verify.box import memory_problem
 
 DEFAULT_RUNS = 5
 DEFAULT_MEMORY_MB = "128,1769"  # Lambda's default size, and one full vCPU
@@ -124,17 +124,16 @@ def variant(base: Distribution, comp: Component) -> Distribution:
 
 
 def memory_sizes(text: str) -> tuple[int, ...]:
-    """``--memory-mb``: whole MB within Lambda's range, at least one."""
-    low, high = MEMORY_MB_RANGE
+    """``--memory-mb``: at least one size, each by the boot check's one rule."""
     sizes = []
     for item in split_list(text):
-        if not item.isdigit() or not low <= int(item) <= high:
-            raise UsageError(
-                f"--memory-mb: {item!r} is not a whole number of MB from {low} to {high}"
-            )
-        sizes.append(int(item))
+        size = int(item) if item.isdigit() else item
+        problem = memory_problem(size)
+        if problem is not None:
+            raise UsageError(f"--memory-mb {problem}")
+        sizes.append(int(size))
     if not sizes:
-        raise UsageError(f"--memory-mb needs at least one size from {low} to {high}")
+        raise UsageError("--memory-mb needs at least one size, e.g. 128,1769")
     return tuple(dict.fromkeys(sizes))
 
 

@@ -83,8 +83,9 @@ def atomic_copy(src: Path, dest: Path, mode: int = 0o644) -> None:
 
 
 def json_text(data: Any) -> str:
-    """The one JSON style of files ocelot writes: indented, sorted keys, final newline."""
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+    """The one JSON style of files ocelot writes: indented, sorted keys, final newline; a
+    NaN or infinity is refused (ValueError): it is not JSON, and no reader takes it."""
+    return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -193,4 +193,43 @@ def example() -> LayerManifest:
         unzipped_size=34567890,
         cache_key="<hex>",
         build_seconds=95.2,
+        verify=_EXAMPLE_VERIFY,
     )
+
+
+# What ``--verify`` records (``VerifyReport.to_dict()`` plus the bundled-config check), at
+# the distribution's memory size; figures of the real minimal layer at 128 MB.
+_EXAMPLE_VERIFY: dict[str, Any] = {
+    "status": "passed",
+    "reason": "",
+    "architecture": "amd64",
+    "emulated": False,
+    "config": "generated",
+    "memory_mb": 128,
+    "cpu_share": 0.0724,
+    "limits": "cgroup-v1",
+    "not_enforced": [],
+    "init_ms": 812.4,
+    "init_cpu_ms": 57.6,
+    "cpu_ms": 84.3,
+    "peak_memory_kb": 50028,
+    "startup_duration_ms": 61.3,
+    "shutdown_ms": 3.1,
+    "peak_rss_kb": 34012,
+    "zip_size": 12345678,
+    "unzipped_size": 34567890,
+    "signals": ["traces", "metrics", "logs"],
+    "error_type": None,
+    "collector_error": None,
+    "exit_code": 0,
+    "budget_violations": [],
+    "notes": [],
+    "sandbox": "bwrap",
+    "bundled_config": {
+        "status": "passed",
+        "reason": "",
+        "init_ms": 790.2,
+        "init_cpu_ms": 55.0,
+        "startup_duration_ms": 58.0,
+    },
+}

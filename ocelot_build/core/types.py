@@ -35,6 +35,7 @@ class BuildRequest:
     verbose: bool = False
     verify: bool = False
     sandbox: bool = True  # boot check inside bwrap; False only by explicit --no-sandbox
+    limits: bool = True  # boot check in Lambda's memory/CPU/process limits; False: --no-limits
     jobs: int | None = None  # parallel Go builds; None: decided by the engine
 
 

@@ -73,6 +73,20 @@ class Reader:
             self.error(key, f"lists {dup!r} more than once")
         return seen
 
+    def account_ids(self, key: str) -> list[str] | None:
+        """A list of account ids as ``strings`` reads it, numbers included: that is what
+        ``pulumi config set --path '<key>[0]' 123456789012`` stores. A number has lost an id's
+        leading zeros, so it is padded back to the 12 digits every account id has."""
+        value = self.get(key)
+        if isinstance(value, str):
+            value = _decode(value)
+        if isinstance(value, list):
+            value = [_account_text(v) for v in value]
+        inner = Reader({f"{self.namespace}:{key}": value}, self.namespace)
+        names = inner.strings(key)
+        self.errors += inner.errors
+        return names
+
     def mapping(self, key: str) -> dict[str, str] | None:
         value = self.get(key)
         if value is None:
@@ -85,6 +99,12 @@ class Reader:
             self.error(key, f"must be a map of region to bucket name, got {value!r}")
             return None
         return value
+
+
+def _account_text(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value).zfill(12)  # too long stays too long, and the id check says so
+    return value
 
 
 def _decode(text: str) -> Any:

@@ -43,12 +43,15 @@ def allowed_accounts(value: Any, reader: Reader) -> tuple[str, ...]:
     change. The provider enforces it for its resources; ocelot checks it before any build."""
     if value is None:
         return ()
-    names = Reader({"aws:allowedAccountIds": value}, "aws").strings("allowedAccountIds")
+    own = Reader({"aws:allowedAccountIds": value}, "aws")
+    names = own.account_ids("allowedAccountIds")
     bad = [n for n in names or [] if not ACCOUNT_RE.fullmatch(n)]
     if names is None or bad or not names:
         shown = bad[0] if bad else value
         reader.errors.append(
-            f"aws:allowedAccountIds: {shown!r} is not a list of 12-digit AWS account ids"
+            f"aws:allowedAccountIds: {shown!r} is not a list of 12-digit AWS account ids; "
+            "set each with `pulumi config set --path 'aws:allowedAccountIds[0]' 123456789012`"
+            " (and [1], [2] …)"
         )
         return ()
     return tuple(sorted(set(names)))
@@ -56,7 +59,7 @@ def allowed_accounts(value: Any, reader: Reader) -> tuple[str, ...]:
 
 def accounts(reader: Reader) -> tuple[str, ...]:
     """Account ids to share with; each exactly 12 digits (no ARNs, no aliases)."""
-    names = reader.strings("accounts") or []
+    names = reader.account_ids("accounts") or []
     for name in names:
         if not ACCOUNT_RE.fullmatch(name):
             reader.error("accounts", f"{name!r} is not a 12-digit AWS account id")

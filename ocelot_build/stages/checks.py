@@ -16,7 +16,7 @@ from ocelot_build.stages.plan import LayerPlan
 from ocelot_build.stages.resolve import Context
 from ocelot_build.store.cache import digest, file_sha256
 
-VERIFY_CACHE_FORMAT = 2
+VERIFY_CACHE_FORMAT = 3
 
 
 def check_layer(
@@ -62,6 +62,8 @@ def _boot_check(
             "components": artifact.manifest.components,
             "format": VERIFY_CACHE_FORMAT,
             "sandbox": ctx.request.sandbox,  # a pass without isolation proves less
+            "memory_mb": plan.distribution.memory_mb,  # a pass at 1,769 MB says little of 128
+            "limits": ctx.request.limits,
         }
     )
     cached = ctx.cache.recall_verify(key)
@@ -78,6 +80,8 @@ def _boot_check(
                 components=artifact.manifest.components,
                 bundled_config=bundled,
                 sandbox=ctx.request.sandbox,
+                memory_mb=plan.distribution.memory_mb,
+                limits=ctx.request.limits,
             )
         progress.say(f"{plan.label}: {what} {report.status} {report.reason or ''}".rstrip())
         if report.status == "failed":
@@ -87,7 +91,7 @@ def _boot_check(
     result = reports[0].to_dict()
     result["bundled_config"] = {
         k: reports[1].to_dict().get(k)
-        for k in ("status", "reason", "init_ms", "startup_duration_ms")
+        for k in ("status", "reason", "init_ms", "init_cpu_ms", "startup_duration_ms")
     }
     if report.status == "passed":
         ctx.cache.remember_verify(key, result)

@@ -9,6 +9,7 @@ Format (``config/distributions.yaml``)::
         build-tags: [custom, receiver.otlp] # with or without the lambdacomponents. prefix
         config-file: examples/minimal.yaml  # optional, relative to this file
         max-zip-mb: 30                      # optional budgets (see ocelot_build.core.budgets)
+        memory-mb: 512                      # optional: Lambda memory size to check at (128)
     components: {...}                       # optional: your own overlay components
     go-replaces: {module: module@version}   # optional: go mod edit -replace for every build
 """
@@ -27,6 +28,7 @@ from ocelot_build.core.localpaths import inside
 from ocelot_build.core.yamlio import did_you_mean, load_yaml, raise_all
 from ocelot_build.stages import startup
 from ocelot_build.stages.startup import StartOptions
+from ocelot_build.verify.box import MEMORY_MB_DEFAULT, memory_errors
 
 TAG_PREFIX = "lambdacomponents."
 CUSTOM_TAG = TAG_PREFIX + "custom"
@@ -38,6 +40,7 @@ ENTRY_KEYS = (
     "max-zip-mb",
     "max-unzipped-mb",
     "max-init-ms",
+    "memory-mb",
     "config-providers",
     "cold-start",
 )
@@ -61,6 +64,7 @@ class Distribution:
     config_file: Path | None
     budgets: Budgets
     lineage: tuple[str, ...]  # itself, then its bases
+    memory_mb: int = MEMORY_MB_DEFAULT  # the boot check's memory size; max-init-ms holds there
     start: StartOptions = field(default_factory=StartOptions)  # upstream's by default
 
     @property
@@ -217,6 +221,7 @@ def _check_entry(
         Budgets.from_mapping(entry, where)
     except ConfigError as exc:
         errors.append(str(exc))
+    errors += memory_errors(entry, where)
     errors += startup.parse(entry, where)[1]
     return errors
 
@@ -290,5 +295,6 @@ def _resolve_one(
         config_file=config_file,
         budgets=budgets.merged_over(base.budgets) if base else budgets,
         lineage=(name, *(base.lineage if base else ())),
+        memory_mb=entry.get("memory-mb", base.memory_mb if base else MEMORY_MB_DEFAULT),
         start=startup.inherit(entry, base.start if base else StartOptions()),
     )

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ocelot_build.core.errors import OptionParser, command_main
+from ocelot_build.verify.box import MEMORY_MB_DEFAULT, MEMORY_MB_RANGE
 from ocelot_build.verify.check import verify_layer
 from ocelot_build.verify.report import FAILED, manifest_path_for, write_report_to_manifest
-from ocelot_build.verify.runner import MEMORY_MB_DEFAULT, MEMORY_MB_RANGE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,8 +47,14 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=MEMORY_MB_DEFAULT,
         metavar="MB",
-        help=f"memory cap for the collector, {MEMORY_MB_RANGE[0]} to {MEMORY_MB_RANGE[1]} "
-        f"(default {MEMORY_MB_DEFAULT})",
+        help=f"Lambda memory size to boot at, {MEMORY_MB_RANGE[0]} to {MEMORY_MB_RANGE[1]} "
+        f"(default {MEMORY_MB_DEFAULT}): the layer gets that memory, CPU in proportion "
+        "(1,769 MB = 1 vCPU) and at most 1,024 processes",
+    )
+    p.add_argument(
+        "--no-limits",
+        action="store_true",
+        help="boot without Lambda's memory, CPU and process limits (the report says so)",
     )
     p.add_argument(
         "--no-sandbox",
@@ -81,6 +87,7 @@ def _run(args: argparse.Namespace) -> int:
         sandbox=not args.no_sandbox,
         deadline=args.deadline,
         memory_mb=args.memory_mb,
+        limits=not args.no_limits,
     )
     manifest = manifest_path_for(args.layer)
     if manifest.is_file():

@@ -13,7 +13,10 @@ does not finish soon after: the deadline never depends on this process's own I/O
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
+import os
 import sys
 import threading
 from dataclasses import asdict, dataclass
@@ -21,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from ocelot_build.verify import collectorlog
+from ocelot_build.verify.cgroups import read_cpu
 from ocelot_build.verify.emulator import ExtensionsApi
 from ocelot_build.verify.layer import BINARY, CONFIG
 from ocelot_build.verify.plan import CheckPlan, free_port, generated_config, write_config
 from ocelot_build.verify.report import FAILED, PASSED, VerifyReport
-from ocelot_build.verify.runner import ExtensionProcess, memory_prefix
+from ocelot_build.verify.runner import ExtensionProcess
 from ocelot_build.verify.session import Session, StepFailed
+from ocelot_build.verify.wire import session_fields
 
 
 @dataclass(frozen=True)
@@ -37,10 +42,14 @@ class BootSpec:
     scratch: str  # writable scratch for the generated config and the collector's TMPDIR
     launcher: tuple[str, ...]  # [] natively, [qemu] emulated
     plan: CheckPlan
-    timeout: float
+    timeout: float  # per step, already stretched for the CPU share (``box.Shape.stretch``)
     deadline: float
-    memory_mb: int
-    inittrace: bool = False
+    memory_mb: int  # what the function would be configured with (its environment says so)
+    join_fds: tuple[int, ...] = ()  # the box's cgroup.procs, opened by the check
+    cpu_fd: int | None = None  # the box's CPU counter, read at the first event/next
+    cpu_kind: str = "ns"  # how to read it (``cgroups.read_cpu``)
+    layer_uid: int | None = None  # run the layer as this uid (the check runs as root)
+    inittrace: bool = False  # GODEBUG=inittrace=1, and its lines in the report
 
     def to_line(self) -> str:
         return json.dumps(asdict(self)) + "\n"
@@ -52,7 +61,8 @@ class BootSpec:
         plan = CheckPlan(
             plan["generated"], tuple(plan["signals"]), tuple(plan["processors"]), plan["note"]
         )
-        return cls(plan=plan, **{**data, "launcher": tuple(data["launcher"])})
+        tuples = {k: tuple(data[k]) for k in ("launcher", "join_fds")}
+        return cls(plan=plan, **{**data, **tuples})
 
 
 class Expiry:
@@ -73,7 +83,10 @@ class Expiry:
             proc.kill()
 
     def _wait_for_eof(self) -> None:
-        sys.stdin.buffer.read()
+        # The raw descriptor, not sys.stdin: a thread blocked in a buffered read holds its
+        # lock, and the interpreter then aborts at exit (_enter_buffered_busy, exit 134).
+        while os.read(0, 65536):
+            pass
         self.expired.set()
         with self._lock:
             proc = self._proc
@@ -87,31 +100,35 @@ def boot(spec: BootSpec, say: Any, expiry: Expiry) -> VerifyReport:
     from ocelot_build.verify.sink import OtlpSink  # protobuf import only when booting
 
     layer, scratch = Path(spec.layer_root), Path(spec.scratch)
-    try:
-        capped = memory_prefix(spec.memory_mb)
-    except FileNotFoundError as exc:
-        return VerifyReport(FAILED, str(exc), None)
-    with OtlpSink() as sink, ExtensionsApi() as api:
+    cpu_clock = None
+    if spec.cpu_fd is not None:
+        fd, kind = spec.cpu_fd, spec.cpu_kind
+        cpu_clock = lambda: read_cpu(os.pread(fd, 4096, 0).decode(), kind)  # noqa: E731
+    with OtlpSink() as sink, ExtensionsApi(cpu_clock) as api:
         receiver = f"127.0.0.1:{free_port()}"
         config = layer / CONFIG
         if spec.plan.generated:
             config = scratch / "config.yaml"
             write_config(config, generated_config(spec.plan, receiver, sink.endpoint))
-        argv = [*capped, *spec.launcher, str(layer / BINARY)]
-        env = _environment(api.address, config, scratch, spec.inittrace)
-        proc = ExtensionProcess(argv, env=env, cwd=layer)
+        env = _environment(api.address, config, scratch, spec.memory_mb)
+        if spec.inittrace:
+            env["GODEBUG"] = "inittrace=1"
+        argv = [*spec.launcher, str(layer / BINARY)]
+        proc = ExtensionProcess(
+            argv, env=env, cwd=layer, join_fds=spec.join_fds, user=spec.layer_uid
+        )
         session = Session(api, sink, proc, spec.plan, receiver, spec.timeout, say)
         status, reason = PASSED, ""
         try:
             with proc:
                 expiry.guard(proc)
-                say(f"started pid {proc.pid} (memory capped at {spec.memory_mb} MB)")
+                say(f"started pid {proc.pid}" + (" in its box" if spec.join_fds else ""))
                 session.run()
             session.check_exit()
         except StepFailed as exc:
             status, reason = FAILED, exc.reason
-        except OSError as exc:  # exec itself failed: Lambda's Extension.LaunchError
-            status, reason = FAILED, f"cannot start {BINARY}: {exc.strerror or exc}"
+        except OSError as exc:  # the launch failed, or the box refused it
+            status, reason = FAILED, f"cannot start {BINARY} in its box: {exc.strerror or exc}"
         if status == FAILED and expiry.expired.is_set():
             reason = f"the check did not finish within its {spec.deadline:g} s deadline ({reason})"
         return _report(session, status, reason, bool(spec.launcher))
@@ -138,6 +155,7 @@ def _report(session: Session, status: str, reason: str, emulated: bool) -> Verif
         architecture=None,
         config="generated" if session.plan.generated else "bundled",
         init_ms=session.init_ms,
+        init_cpu_ms=None if state.ready_cpu_ms is None else round(state.ready_cpu_ms, 1),
         startup_duration_ms=collectorlog.startup_duration_ms(recs),
         shutdown_ms=session.shutdown_ms,
         peak_rss_kb=session.proc.peak_rss_kb,
@@ -151,15 +169,15 @@ def _report(session: Session, status: str, reason: str, emulated: bool) -> Verif
     )
 
 
-def _environment(
-    runtime_api: str, config: Path, scratch: Path, inittrace: bool = False
-) -> dict[str, str]:
+def _environment(runtime_api: str, config: Path, scratch: Path, memory_mb: int) -> dict[str, str]:
     """A clean Lambda-like environment: nothing of ours (no AWS credentials) leaks in.
 
     ``AWS_SAM_LOCAL=true`` makes the Telemetry listener bind all interfaces instead of
     ``sandbox.localdomain``, which does not resolve outside Lambda.
     """
-    (scratch / "tmp").mkdir(exist_ok=True)
+    tmp = scratch / "tmp"
+    tmp.mkdir(exist_ok=True)
+    tmp.chmod(0o1777)  # the layer may run as another user
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "TMPDIR": str(scratch / "tmp"),
@@ -171,20 +189,37 @@ def _environment(
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_FUNCTION_NAME": "ocelot-verify",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
-    } | ({"GODEBUG": "inittrace=1"} if inittrace else {})
+    }
 
 
 def main() -> int:
-    spec = BootSpec.from_line(sys.stdin.readline())
+    _undumpable()
+    spec = BootSpec.from_line(_read_line())
     expiry = Expiry()
     expiry.watch()
     report = boot(spec, lambda line: print(line, file=sys.stderr, flush=True), expiry)
-    sys.stdout.write(json.dumps(report.to_wire()) + "\n")
+    sys.stdout.write(json.dumps(session_fields(report), allow_nan=False) + "\n")
     sys.stdout.flush()
     return 0
+
+
+def _read_line() -> str:
+    """The spec line, read from the raw descriptor byte by byte: nothing after it may be
+    buffered away from the expiry watch, which reads the same descriptor."""
+    data = bytearray()
+    while not data.endswith(b"\n") and (byte := os.read(0, 1)):
+        data += byte
+    return data.decode()
+
+
+def _undumpable() -> None:
+    """PR_SET_DUMPABLE 0: a layer running as our own uid (no root caller, so no other uid
+    to drop to) cannot ptrace us or open /proc/<us>/fd, so it cannot write our report."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
 
 
 if __name__ == "__main__":

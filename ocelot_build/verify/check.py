@@ -23,7 +23,10 @@ from ocelot_build.core.errors import UsageError
 from ocelot_build.core.files import temp_prefix
 from ocelot_build.core.model import Architecture
 from ocelot_build.verify.boot import BootSpec
-from ocelot_build.verify.isolation import sandbox_problem, sandboxed, unsandboxed
+from ocelot_build.verify.box import MEMORY_MB_DEFAULT, Shape, memory_problem
+from ocelot_build.verify.cgroupfs import NoBox
+from ocelot_build.verify.confine import Box
+from ocelot_build.verify.isolation import layer_uid, sandbox_problem, sandboxed, unsandboxed
 from ocelot_build.verify.layer import (
     BINARY,
     UnpackedLayer,
@@ -33,12 +36,7 @@ from ocelot_build.verify.layer import (
 )
 from ocelot_build.verify.plan import CheckPlan, plan_check
 from ocelot_build.verify.report import FAILED, SKIPPED, VerifyReport, read_manifest
-from ocelot_build.verify.runner import (
-    MEMORY_MB_DEFAULT,
-    MEMORY_MB_RANGE,
-    QEMU_HINT,
-    launch_prefix,
-)
+from ocelot_build.verify.runner import QEMU_HINT, launch_prefix
 from ocelot_build.verify.watchdog import run_session
 
 Log = Callable[[str], None]
@@ -47,12 +45,14 @@ DEADLINE_STEPS = 4  # default overall deadline: this many step timeouts
 
 @dataclass(frozen=True)
 class Limits:
-    """How long, how much memory, and whether sandboxed; checked once, here."""
+    """How long (on one full vCPU), how much memory, whether sandboxed and whether in
+    Lambda's limits (the box); checked once, here."""
 
     timeout: float = 30.0
     deadline: float = DEADLINE_STEPS * 30.0
     memory_mb: int = MEMORY_MB_DEFAULT
     sandbox: bool = True
+    limits: bool = True
     inittrace: bool = False  # GODEBUG=inittrace=1: Go times every package init (costs)
 
     @classmethod
@@ -62,19 +62,18 @@ class Limits:
         deadline: float | None,
         memory_mb: int,
         sandbox: bool,
+        limits: bool = True,
         inittrace: bool = False,
     ) -> Limits:
         """UsageError (exit 2) for a value out of range, naming what is allowed."""
         for name, value in (("timeout", timeout), ("deadline", deadline)):
             if value is not None and not (isinstance(value, int | float) and 0 < value < math.inf):
                 raise UsageError(f"{name} must be a positive number of seconds, got {value!r}")
-        low, high = MEMORY_MB_RANGE
-        if isinstance(memory_mb, bool) or not isinstance(memory_mb, int):
-            raise UsageError(f"memory must be a whole number of MB, got {memory_mb!r}")
-        if not low <= memory_mb <= high:
-            raise UsageError(f"memory must be {low} to {high} MB, got {memory_mb}")
+        problem = memory_problem(memory_mb)
+        if problem is not None:
+            raise UsageError(f"memory {problem}")
         total = deadline if deadline is not None else DEADLINE_STEPS * timeout
-        return cls(float(timeout), float(total), memory_mb, sandbox, inittrace)
+        return cls(float(timeout), float(total), memory_mb, sandbox, limits, inittrace)
 
 
 def verify_layer(
@@ -89,6 +88,7 @@ def verify_layer(
     sandbox: bool = True,
     deadline: float | None = None,
     memory_mb: int = MEMORY_MB_DEFAULT,
+    limits: bool = True,
     inittrace: bool = False,
 ) -> VerifyReport:
     """Boot the layer in ``zip_path`` against a local Lambda and return the report.
@@ -99,12 +99,13 @@ def verify_layer(
     manifest beside the zip. ``budgets`` (optional) turns figures over a limit into a
     failure. ``bundled_config`` boots with the layer's own ``collector-config/config.yaml``
     (proving it loads) and checks the lifecycle only, since that config exports wherever
-    its author chose. ``timeout`` bounds each step, ``deadline`` (default 4 times timeout) the
-    whole check; ``memory_mb`` caps the collector; ``sandbox=False`` runs it unisolated;
-    ``inittrace`` returns Go's per-package init timing in the report's ``init_trace``.
+    its author chose. ``memory_mb`` is the Lambda memory size to boot at: the layer's
+    processes get Lambda's limits for it (``box``), unless ``limits=False``. ``timeout``
+    bounds each step and ``deadline`` (default 4 times timeout) the whole check, both on one
+    full vCPU: below it they stretch with the CPU share. ``sandbox=False`` runs unisolated.
     """
     zip_path = Path(zip_path)
-    limits = Limits.checked(timeout, deadline, memory_mb, sandbox, inittrace)
+    checked = Limits.checked(timeout, deadline, memory_mb, sandbox, limits, inittrace)
     say = log or (lambda _line: None)
     if components is None:
         manifest = read_manifest(zip_path) if zip_path.is_file() else None
@@ -120,7 +121,7 @@ def verify_layer(
             f"unpacked {zip_path.name}: {layer.zip_size:,} B zipped, "
             f"{layer.unzipped_size:,} B unzipped"
         )
-        report = _check(layer, Path(tmp), architecture, plan, limits, say)
+        report = _check(layer, Path(tmp), architecture, plan, checked, say)
     if budgets is not None:
         init_ms = None if report.emulated else report.init_ms
         report = report.with_budget_violations(
@@ -190,7 +191,7 @@ def _check(
 def _boot(
     layer: UnpackedLayer, work: Path, launcher: list[str], plan: CheckPlan, limits: Limits, say: Log
 ) -> VerifyReport:
-    """Run the check session, sandboxed unless ``limits.sandbox`` is off."""
+    """Run the check session in its box, sandboxed unless ``limits.sandbox`` is off."""
     if limits.sandbox:
         problem = sandbox_problem()
         if problem is not None:
@@ -198,15 +199,27 @@ def _boot(
         placement = sandboxed(work, launcher)
     else:
         placement = unsandboxed(work)
-    say(f"check session: sandbox {placement.name}, deadline {limits.deadline:g} s")
-    spec = BootSpec(
-        placement.layer_root,
-        placement.scratch,
-        tuple(launcher),
-        plan,
-        limits.timeout,
-        limits.deadline,
-        limits.memory_mb,
-        limits.inittrace,
-    )
-    return replace(run_session(placement, spec, say), sandbox=placement.name)
+    shape = Shape.for_memory(limits.memory_mb, emulated=bool(launcher))
+    timeout, deadline = limits.timeout * shape.stretch, limits.deadline * shape.stretch
+    try:
+        with Box(shape, limits.limits) as box:
+            say(
+                f"check session: sandbox {placement.name}, limits {box.name} at "
+                f"{shape.memory_mb} MB, deadline {deadline:g} s"
+            )
+            spec = BootSpec(
+                placement.layer_root,
+                placement.scratch,
+                tuple(launcher),
+                plan,
+                timeout,
+                deadline,
+                limits.memory_mb,
+                layer_uid=layer_uid(placement),
+                inittrace=limits.inittrace,
+                **box.spec_fields(),
+            )
+            report = box.finish(run_session(placement, spec, say, box.fds))
+    except NoBox as exc:
+        report = VerifyReport(FAILED, f"limits unavailable: {exc}", None, memory_mb=shape.memory_mb)
+    return replace(report, sandbox=placement.name)

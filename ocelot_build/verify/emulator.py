@@ -17,6 +17,7 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +31,7 @@ FUNCTION = {
     "functionVersion": "$LATEST",
     "handler": "index.handler",
 }
+MAX_BODY = 1024 * 1024
 _LOOPBACK_ALIASES = {"", "0.0.0.0", "::", "[::]"}
 
 
@@ -42,6 +44,7 @@ class ApiState:
     registered_events: list[str] = field(default_factory=list)
     subscribers: list[str] = field(default_factory=list)  # URIs, host fixed to loopback
     next_calls: list[float] = field(default_factory=list)  # time.monotonic() of each call
+    ready_cpu_ms: float | None = None  # the box's CPU counter at the first event/next
     error_calls: list[tuple[str, str]] = field(default_factory=list)  # (path, error type)
     unexpected: list[str] = field(default_factory=list)  # "METHOD /path: why"
     refused: list[str] = field(default_factory=list)  # destinations that are not loopback
@@ -50,8 +53,9 @@ class ApiState:
 class ExtensionsApi(LoopbackServer):
     """The server, on 127.0.0.1 and a free port; use as a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, cpu_clock: Callable[[], float | None] | None = None) -> None:
         self.state = ApiState()
+        self.cpu_clock = cpu_clock  # reads the layer's CPU ms from its cgroup, if boxed
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.closing = threading.Event()
         self.lock = threading.Lock()
@@ -102,8 +106,12 @@ class _Handler(LoopbackHandler):
         ext_id = api.state.extension_id
         if ext_id is None or self.headers.get("Lambda-Extension-Identifier") != ext_id:
             return self._unexpected("event/next without the registered identifier", 403)
+        now = time.monotonic()
+        cpu = api.cpu_clock() if api.cpu_clock and not api.state.next_calls else None
         with api.lock:
-            api.state.next_calls.append(time.monotonic())
+            if not api.state.next_calls:
+                api.state.ready_cpu_ms = cpu
+            api.state.next_calls.append(now)
         while not api.closing.is_set():
             try:
                 event = api.events.get(timeout=0.1)
@@ -151,8 +159,12 @@ class _Handler(LoopbackHandler):
         self._json(status, {"errorType": "Emulator.Unexpected", "errorMessage": why})
 
     def _body(self) -> bytes:
+        """The request body, at most 1 MiB (the emulator lives outside the layer's box)."""
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        if length > MAX_BODY:
+            self.close_connection = True  # the rest is never read
+            length = MAX_BODY
+        return self.rfile.read(length) if length > 0 else b""
 
     def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
         self._reply(status, json.dumps(data).encode(), "application/json", headers)

@@ -1,17 +1,24 @@
 """Where the check session runs: inside bubblewrap, or (only when asked) as a plain child.
 
-The collector is untrusted code. With ``bwrap`` (``--unshare-all``) the whole session
-(emulator, sink, collector) gets namespaces of its own: a network namespace with only
-loopback, a PID namespace that the kernel empties when the session ends, no caller
-environment, and a filesystem of public system directories (``/usr``, read-only), the
-Python that runs the session (read-only), the unpacked layer (read-only, ``/opt``), a
-synthetic ``/etc`` and a private, size-capped ``/tmp``. No home directory, repository,
-cache, credentials or real ``/tmp``. See docs/verify.md for the threat model.
+The collector is untrusted code. With ``bwrap`` the whole session (emulator, sink,
+collector) gets namespaces of its own: a network namespace with only loopback, a PID
+namespace that the kernel empties when the session ends, no caller environment, and a
+filesystem of public system directories (``/usr``, read-only), the Python that runs the
+session (read-only), the unpacked layer (read-only, ``/opt``), a synthetic ``/etc`` and a
+private, size-capped ``/tmp``; ``/``, ``/dev`` and ``/proc/sys`` are read-only. No home
+directory, repository, cache, credentials or real ``/tmp``.
+
+A root caller gets no user namespace (its uid 0 would still be the host's root inside):
+the session keeps only CAP_SETUID and CAP_SETGID, to start the layer as ``LAYER_UID``, a
+user that owns nothing and can signal nothing of ours, and CAP_KILL, to stop it. Other
+callers get a user namespace (``--unshare-all``), and the layer runs as their uid. See
+docs/verify.md.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 import sys
@@ -20,12 +27,13 @@ from pathlib import Path
 
 import ocelot_build
 from ocelot_build.core.budgets import MIB
+from ocelot_build.verify.box import LAYER_UID
 
 BWRAP_HINT = (
     "install bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces, "
     "or pass --no-sandbox to run the layer without isolation"
 )
-SCRATCH_MB = 128  # the sandbox's /tmp (memory-backed, so capped)
+SCRATCH_MB = 512  # the sandbox's /tmp, as on Lambda; memory-backed, so in the layer's limit
 _ROOT_LINKS = ("bin", "lib", "lib32", "lib64", "libx32", "sbin")
 _SESSION = ["-s", "-B", "-m", "ocelot_build.verify.boot"]
 
@@ -51,7 +59,7 @@ def sandbox_problem() -> str | None:
 
 @functools.cache
 def _probe(bwrap: str) -> str | None:
-    argv = [bwrap, "--unshare-all", "--die-with-parent", *_system_binds(), "/usr/bin/true"]
+    argv = [bwrap, *_namespaces(), "--die-with-parent", *_system_binds(), "/usr/bin/true"]
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, env={})
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -69,7 +77,7 @@ def sandboxed(work: Path, launcher: list[str]) -> Placement:
     binds = [
         *("--ro-bind", str(work / "opt"), "/opt"),
         *("--ro-bind", str(etc), "/etc"),
-        *("--size", str(SCRATCH_MB * MIB), "--tmpfs", "/tmp"),
+        *("--perms", "1777", "--size", str(SCRATCH_MB * MIB), "--tmpfs", "/tmp"),
     ]
     bound = [Path("/usr")]
     for path in [Path(sys.base_prefix).resolve(), python.parent, *map(Path, launcher)]:
@@ -83,14 +91,32 @@ def sandboxed(work: Path, launcher: list[str]) -> Placement:
         binds += ["--ro-bind", site, pythonpath[-1]]
     argv = [
         shutil.which("bwrap") or "bwrap",
-        *("--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"),
-        *("--hostname", "ocelot-verify"),
+        *_namespaces(),
+        *("--die-with-parent", "--new-session", "--hostname", "ocelot-verify"),
         *_system_binds(),
         *binds,
-        *("--chdir", "/tmp"),
+        *("--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"),
         *("--", str(python), *_SESSION),
     ]
     return Placement("bwrap", argv, _env(":".join(pythonpath), "/tmp"), "/opt", "/tmp")
+
+
+def layer_uid(placement: Placement) -> int | None:
+    """Who the layer runs as: ``LAYER_UID`` in the sandbox of a root caller, else the
+    caller (None; ``--no-sandbox`` means no isolation at all)."""
+    return LAYER_UID if placement.name == "bwrap" and os.geteuid() == 0 else None
+
+
+def _namespaces() -> list[str]:
+    """Every namespace but the user one for root (see the module's docstring); capabilities
+    dropped but for starting the layer as another user."""
+    if os.geteuid() != 0:
+        return ["--unshare-all", "--cap-drop", "ALL"]
+    return [
+        *("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"),
+        *("--unshare-cgroup-try", "--cap-drop", "ALL"),
+        *("--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL"),
+    ]
 
 
 def unsandboxed(work: Path) -> Placement:
@@ -117,6 +143,7 @@ def _env(pythonpath: str, home: str) -> dict[str, str]:
 def _system_binds() -> list[str]:
     """``/usr`` read-only, and the merged-/usr links (or directories) beside it."""
     args = ["--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"]
+    args += ["--ro-bind", "/proc/sys", "/proc/sys"]  # host kernel settings: read-only
     for name in _ROOT_LINKS:
         path = Path("/") / name
         if path.is_symlink():
@@ -136,8 +163,11 @@ def _site_dirs() -> list[str]:
 def _synthetic_etc(etc: Path) -> Path:
     """A minimal /etc: who the user is, localhost, and the loader cache (no host secrets)."""
     etc.mkdir()
-    (etc / "passwd").write_text("root:x:0:0:root:/tmp:/usr/sbin/nologin\n")
-    (etc / "group").write_text("root:x:0:\n")
+    (etc / "passwd").write_text(
+        "root:x:0:0:root:/tmp:/usr/sbin/nologin\n"
+        f"nobody:x:{LAYER_UID}:{LAYER_UID}:nobody:/tmp:/usr/sbin/nologin\n"
+    )
+    (etc / "group").write_text(f"root:x:0:\nnogroup:x:{LAYER_UID}:\n")
     (etc / "hosts").write_text("127.0.0.1 localhost\n::1 localhost\n")
     (etc / "nsswitch.conf").write_text("passwd: files\ngroup: files\nhosts: files\n")
     cache = Path("/etc/ld.so.cache")

@@ -12,12 +12,14 @@ bomb cannot fill the disk.
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from ocelot_build.core.budgets import MIB
 from ocelot_build.core.errors import UsageError
@@ -27,6 +29,7 @@ BINARY = "extensions/collector"
 CONFIG = "collector-config/config.yaml"
 MAX_UNZIPPED = 250 * MIB  # Lambda's limit for a function and its layers: 262,144,000 B
 _UNIX = 3  # ZipInfo.create_system for Unix
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 
 @dataclass(frozen=True)
@@ -52,17 +55,58 @@ def inspect_zip(zip_path: Path) -> tuple[int, int]:
         raise UsageError(f"layer zip {zip_path} does not exist")
     if not zipfile.is_zipfile(zip_path):
         raise UsageError(f"{zip_path} is not a zip file; expected a Lambda layer zip")
-    with zipfile.ZipFile(zip_path) as zf:
-        names = {info.filename for info in zf.infolist()}
-        if BINARY not in names:
-            raise UsageError(f"{zip_path} has no {BINARY}; a collector layer must contain it")
-        unzipped = sum(info.file_size for info in zf.infolist())
+    try:
+        with zipfile.ZipFile(zip_path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise UsageError(f"{zip_path} is not a readable zip: {exc}") from None
+    for info in infos:
+        _check_entry(info, zip_path)
+    _check_tree([info.filename for info in infos], zip_path)
+    if BINARY not in {info.filename for info in infos}:
+        raise UsageError(f"{zip_path} has no {BINARY}; a collector layer must contain it")
+    unzipped = sum(info.file_size for info in infos)
     if unzipped > MAX_UNZIPPED:
         raise UsageError(
             f"{zip_path} unzips to {unzipped:,} B, over Lambda's limit of {MAX_UNZIPPED:,} B; "
             "refused before extracting anything"
         )
     return zip_path.stat().st_size, unzipped
+
+
+def _check_entry(info: zipfile.ZipInfo, zip_path: Path) -> None:
+    """Entries Lambda (and ``zipfile``) can extract: stored or deflated, not encrypted."""
+    if info.flag_bits & 0x1:
+        raise UsageError(
+            f"{zip_path} has an encrypted entry {info.filename!r}; Lambda cannot extract it"
+        )
+    if info.compress_type not in _METHODS:
+        raise UsageError(
+            f"{zip_path} entry {info.filename!r} uses compression method "
+            f"{info.compress_type}; only stored (0) and deflated (8) are allowed"
+        )
+
+
+def _check_tree(names: list[str], zip_path: Path) -> None:
+    """No file twice, and no file where another entry needs a directory (``extensions``
+    as a file beside ``extensions/collector``): either would extract into something else."""
+    files: set[str] = set()
+    dirs: set[str] = set()
+    for name in names:
+        path = PurePosixPath(name)
+        if name.endswith("/"):
+            dirs.add(str(path))
+        elif str(path) in files:
+            raise UsageError(f"{zip_path} has the file {name!r} twice")
+        else:
+            files.add(str(path))
+        dirs.update(str(p) for p in path.parents if str(p) != ".")
+    clash = sorted(files & dirs)
+    if clash:
+        raise UsageError(
+            f"{zip_path} has {clash[0]!r} both as a file and as a directory; "
+            "a layer zip needs one or the other"
+        )
 
 
 def unpack_layer(zip_path: Path, root: Path) -> UnpackedLayer:
@@ -73,7 +117,7 @@ def unpack_layer(zip_path: Path, root: Path) -> UnpackedLayer:
         for info in zf.infolist():
             try:
                 _extract(zf, info, root, zip_path)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
                 raise UsageError(f"{zip_path} is corrupt at {info.filename!r}: {exc}") from None
     return UnpackedLayer(root=root, zip_size=zip_size, unzipped_size=unzipped)
 
@@ -92,8 +136,18 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, root: Path, zip_path: P
     target.parent.mkdir(parents=True, exist_ok=True)
     with zf.open(info) as src, open(target, "wb") as dst:
         shutil.copyfileobj(src, dst)
+        _uncache(dst)
     # No Unix mode stored (e.g. a zip made on Windows): Lambda gives no exec bit either.
     target.chmod(stat.S_IMODE(mode) if mode else 0o644)
+
+
+def _uncache(f: BinaryIO) -> None:
+    """Write the file out and drop it from the page cache, so that the layer's own first
+    read brings it back charged to the layer's memory limit, as on Lambda, where the
+    function's memory holds the files it maps (not to this process, which wrote them)."""
+    f.flush()
+    os.fsync(f.fileno())
+    os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
 
 
 def elf_architecture(path: Path) -> Architecture | None:

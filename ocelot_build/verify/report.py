@@ -6,9 +6,7 @@ see the same figures; ``to_dict`` is the manifest's ``verify`` field.
 
 from __future__ import annotations
 
-import types
-import typing
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +20,13 @@ PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 class VerifyReport:
     """What booting one layer showed.
 
-    ``init_ms`` runs from spawning the extension to its first ``event/next`` (Lambda's
-    notion of "ready"); ``startup_duration_ms`` is the collector's own figure from its
+    ``init_ms`` runs from starting the extension to its first ``event/next`` (Lambda's
+    notion of "ready"), and ``init_cpu_ms`` is the CPU time (user + system) its processes
+    used until then; ``startup_duration_ms`` is the collector's own figure from its
     "startup complete" log line. ``peak_rss_kb`` is the process's maximum resident set;
-    when ``emulated`` it is qemu's, so it includes the emulator.
+    when ``emulated`` it is qemu's, so it includes the emulator. ``cpu_ms`` and
+    ``peak_memory_kb`` are the kernel's figures for the whole box (every process of the
+    layer, shared and tmpfs memory included), read by the check itself from the cgroup.
     """
 
     status: str
@@ -47,6 +48,13 @@ class VerifyReport:
     notes: tuple[str, ...] = ()
     log_tail: tuple[str, ...] = ()
     sandbox: str = "none"  # "bwrap" (isolated, see isolation.py) or "none" (--no-sandbox)
+    memory_mb: int | None = None  # the memory size checked at (Lambda's setting, in MiB)
+    cpu_share: float | None = None  # CPU quota in vCPUs (memory / 1,769); None: no quota
+    limits: str = "none"  # "cgroup-v1" or "cgroup-v2": the box's limits held; "none": not
+    not_enforced: tuple[str, ...] = ()  # which of Lambda's limits did not hold, and why
+    init_cpu_ms: float | None = None
+    cpu_ms: float | None = None  # the whole check, the kernel's count
+    peak_memory_kb: int | None = None  # as the memory limit counts it
     init_trace: tuple[str, ...] = ()  # Go's inittrace lines when asked for; not in manifests
 
     @property
@@ -74,40 +82,12 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         """The manifest's ``verify`` field; the log tail is kept only for a failure."""
         data = asdict(self)
-        for key in ("signals", "budget_violations", "notes", "log_tail"):
+        for key in ("signals", "budget_violations", "notes", "log_tail", "not_enforced"):
             data[key] = list(data[key])
         data.pop("init_trace")
         if self.status != FAILED:
             data.pop("log_tail")
         return data
-
-    def to_wire(self) -> dict[str, Any]:
-        """Everything, log tail included: what the check session sends to its parent."""
-        return asdict(self)
-
-    @classmethod
-    def from_wire(cls, data: Any) -> VerifyReport:
-        """The report a check session sent, every field type-checked: the session shares
-        its sandbox with the untrusted collector, so its output is input. ValueError if
-        anything is off."""
-        if not isinstance(data, dict) or set(data) - _WIRE_TYPES.keys():
-            raise ValueError("not a report object")
-        values = {}
-        for name, value in data.items():
-            kind = _WIRE_TYPES[name]
-            if kind is tuple:
-                strings = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-                if not strings:
-                    raise ValueError(f"{name} is not a list of strings")
-                value = tuple(value)
-            elif not _is(value, kind):
-                raise ValueError(f"{name} has the wrong type")
-            values[name] = value
-        if values.get("status") not in (PASSED, FAILED, SKIPPED):
-            raise ValueError("status is not passed, failed or skipped")
-        if not {"reason", "architecture"} <= values.keys():
-            raise ValueError("reason or architecture missing")
-        return cls(**values)
 
     def summary(self) -> str:
         """A few human lines: verdict, figures, and for a failure the collector's own lines."""
@@ -118,8 +98,15 @@ class VerifyReport:
             f"zip {_mb(self.zip_size)}",
             f"unzipped {_mb(self.unzipped_size)}",
         ]
+        if self.memory_mb is not None:
+            share = f", {self.cpu_share:.3f} vCPU" if self.cpu_share is not None else ""
+            figures.append(f"at {self.memory_mb} MB{share}")
         if self.init_ms is not None:
             figures.append(f"init {self.init_ms:.1f} ms")
+        if self.init_cpu_ms is not None:
+            figures.append(f"init CPU {self.init_cpu_ms:.1f} ms")
+        if self.peak_memory_kb is not None:
+            figures.append(f"peak memory {self.peak_memory_kb / 1024:.1f} MiB")
         if self.startup_duration_ms is not None:
             figures.append(f"startup_duration {self.startup_duration_ms:.1f} ms")
         if self.peak_rss_kb is not None:
@@ -128,6 +115,7 @@ class VerifyReport:
         if self.signals:
             figures.append("round-tripped " + ",".join(self.signals))
         lines.append("  " + ", ".join(figures))
+        lines += [f"  not enforced: {n}" for n in self.not_enforced]
         lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  over budget: {v}" for v in self.budget_violations]
         if self.error_type:
@@ -138,25 +126,6 @@ class VerifyReport:
             lines.append("  collector log (last lines):")
             lines += [f"    {line}" for line in self.log_tail]
         return "\n".join(lines)
-
-
-def _is(value: Any, kind: Any) -> bool:
-    """isinstance for the field types of VerifyReport (bool is not a number here)."""
-    kinds = typing.get_args(kind) if isinstance(kind, types.UnionType) else (kind,)
-    if isinstance(value, bool):
-        return bool in kinds
-    if value is None:
-        return type(None) in kinds
-    if float in kinds and isinstance(value, int):
-        return True
-    return any(k is not type(None) and isinstance(value, k) for k in kinds)
-
-
-_WIRE_TYPES: dict[str, Any] = {
-    f.name: (tuple if typing.get_origin(t) is tuple else t)
-    for f in fields(VerifyReport)
-    for t in [typing.get_type_hints(VerifyReport)[f.name]]
-}
 
 
 def _mb(size: int) -> str:

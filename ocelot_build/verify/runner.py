@@ -1,17 +1,17 @@
-"""Run the extension binary: natively or under qemu, in its own process group.
+"""Run the extension binary: natively or under qemu, in its own process group, in its box.
 
 The process gets a session of its own so that a timeout can SIGKILL everything it
 started (a hung collector, a child it forked). A child that starts a session of its own
 escapes that; only the sandbox's PID namespace (``isolation``) catches it. Output is kept
-in a ``TailBuffer``: the last 64 KiB, however much the process writes. The memory cap is
-``prlimit --data``: RLIMIT_DATA counts the private writable memory a Go heap (and qemu)
-commits, unlike RLIMIT_AS it ignores the address space Go and qemu reserve but never
-touch, and it needs no privileges or cgroups. Peak RSS
-is the kernel's high-water mark ``VmHWM`` from ``/proc/<pid>/status``, sampled every 10 ms
-until exit (a high-water mark, so only growth in the last 10 ms can be missed). Not
-``ru_maxrss``: the kernel carries it across ``exec``, so it starts at the RSS of the
-Python process that forked the child. Under qemu user-mode emulation the process is
-qemu, so the figure includes the emulator.
+in a ``TailBuffer``: the last 64 KiB, however much the process writes.
+
+It starts as ``/bin/sh`` waiting on a pipe, already as the layer's user (``box.LAYER_UID``
+when the check runs as root). The session then writes its pid to each of the box's
+``cgroup.procs`` descriptors (opened by the check outside the sandbox, so the kernel checks
+the check's rights), and only then lets it ``exec`` the collector: nothing of the layer runs
+outside its limits, and the layer holds no descriptor to them. Peak RSS is ``VmHWM`` from
+``/proc/<pid>/status``, sampled every 10 ms until exit (under qemu it is qemu's). The box's
+own figures (CPU time, peak memory of every process together) come from the cgroup.
 """
 
 from __future__ import annotations
@@ -26,13 +26,12 @@ import threading
 import time
 from pathlib import Path
 
-from ocelot_build.core.budgets import MIB
 from ocelot_build.core.model import Architecture
 from ocelot_build.verify.tailbuf import TailBuffer
 
 QEMU_HINT = "apt-get install qemu-user-static"
-MEMORY_MB_DEFAULT = 1024
-MEMORY_MB_RANGE = (128, 10_240)  # 10,240 MB is Lambda's ceiling
+LAUNCHER = "ocelot-launch"  # $0 of the waiting shell, so that its exec errors can be told apart
+_WAIT_THEN_EXEC = 'read -r _ && exec "$@" </dev/null'
 _RSS_POLL_S = 0.01
 
 
@@ -55,25 +54,13 @@ def launch_prefix(arch: Architecture) -> list[str] | None:
     return [qemu] if qemu else None
 
 
-def memory_prefix(memory_mb: int) -> list[str]:
-    """Argv prefix capping the private writable memory (RLIMIT_DATA) of what follows.
-
-    FileNotFoundError if util-linux's ``prlimit`` is missing (it is part of every Debian
-    and Ubuntu base system)."""
-    prlimit = shutil.which("prlimit")
-    if prlimit is None:
-        raise FileNotFoundError("prlimit (util-linux) is needed to cap the collector's memory")
-    limit = memory_mb * MIB  # MB means MiB, as in Lambda's memory setting and our budgets
-    return [prlimit, f"--data={limit}:{limit}", "--"]
-
-
 def launch_error(returncode: int | None, lines: list[str]) -> str | None:
-    """Why exec failed, when ``prlimit`` could not start the binary (it then exits 126 or
-    127 with "prlimit: failed to execute PATH: REASON"), else None."""
+    """Why exec failed, when the waiting shell could not start the binary (it then exits
+    126 or 127 with "ocelot-launch: 1: exec: PATH: REASON"), else None."""
     if returncode not in (126, 127):
         return None
     for line in reversed(lines):
-        if line.startswith("prlimit: failed to execute "):
+        if line.startswith(f"{LAUNCHER}: ") and ": exec: " in line:
             return line.rsplit(": ", 1)[-1]
     return None
 
@@ -81,8 +68,18 @@ def launch_error(returncode: int | None, lines: list[str]) -> str | None:
 class ExtensionProcess:
     """One run of the extension: output captured line by line, exit and rusage collected."""
 
-    def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path):
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        env: dict[str, str],
+        cwd: Path,
+        join_fds: tuple[int, ...] = (),
+        user: int | None = None,
+    ):
         self.argv = argv
+        self.join_fds = join_fds  # cgroup.procs descriptors of the box, written before exec
+        self.user = user  # run as this uid/gid (no supplementary groups); None: as we are
         self.env = env
         self.cwd = cwd
         self.output = TailBuffer()
@@ -95,17 +92,32 @@ class ExtensionProcess:
         self._exited = threading.Event()
 
     def start(self) -> None:
-        """Spawn in a new session (process group == pid); output merged into one stream."""
-        self.started_at = time.monotonic()
+        """Spawn the waiting shell in a new session (process group == pid), move it into
+        the box, then let it exec. OSError if it cannot be moved (it is killed first)."""
         self._proc = subprocess.Popen(
-            self.argv,
+            ["/bin/sh", "-c", _WAIT_THEN_EXEC, LAUNCHER, *self.argv],
             env=self.env,
             cwd=self.cwd,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            user=self.user,
+            group=self.user,
+            extra_groups=None if self.user is None else [],
         )
+        assert self._proc.stdin is not None
+        try:
+            for fd in self.join_fds:
+                os.write(fd, str(self._proc.pid).encode())
+            self._proc.stdin.write(b"go\n")
+            self._proc.stdin.close()
+        except OSError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait()
+            raise
+        self.started_at = time.monotonic()  # Lambda's clock starts at the process start
         self._threads = [
             threading.Thread(target=self._read, name="verify-log", daemon=True),
             threading.Thread(target=self._reap, name="verify-wait", daemon=True),

@@ -7,7 +7,6 @@ for the check to compare with what it sent.
 
 from __future__ import annotations
 
-import gzip
 import threading
 import time
 import zlib
@@ -18,6 +17,9 @@ from google.protobuf.message import DecodeError, Message
 
 from ocelot_build.verify.loopback import LoopbackHandler, LoopbackServer
 from ocelot_build.verify.payloads import REQUEST_TYPES, RESPONSE_TYPES
+
+MAX_BODY = 16 * 1024 * 1024  # an OTLP request of the check is a few KiB
+MAX_INFLATED = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,9 @@ class _Handler(LoopbackHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
+        if not 0 <= length <= MAX_BODY:
+            self.close_connection = True
+            return self._reply(413, b"request body over 16 MiB", "text/plain")
         body = self.rfile.read(length) if length else b""
         signal = self.path.split("?")[0].removeprefix("/v1/")
         if signal not in REQUEST_TYPES:
@@ -111,13 +116,19 @@ class _Handler(LoopbackHandler):
 
 
 def _decompress(body: bytes, encoding: str) -> bytes:
+    """The body inflated, at most ``MAX_INFLATED`` bytes of it (a gzip bomb is refused, not
+    held: the sink lives in the session, outside the layer's memory limit)."""
     if encoding in ("", "identity"):
         return body
-    if encoding == "gzip":
-        return gzip.decompress(body)
-    if encoding == "deflate":
-        return zlib.decompress(body)
-    raise ValueError(f"unsupported Content-Encoding {encoding!r}; the sink takes gzip, deflate")
+    if encoding not in ("gzip", "deflate"):
+        raise ValueError(f"unsupported Content-Encoding {encoding!r}; the sink takes gzip, deflate")
+    inflater = zlib.decompressobj(31 if encoding == "gzip" else 15)
+    data = inflater.decompress(body, MAX_INFLATED)
+    if inflater.unconsumed_tail or (not inflater.eof and len(data) >= MAX_INFLATED):
+        raise ValueError(f"request inflates past {MAX_INFLATED:,} B; refused")
+    if not inflater.eof:
+        raise ValueError("truncated compressed body")
+    return data
 
 
 def _decode(signal: str, body: bytes, ctype: str) -> Message:

@@ -1,4 +1,4 @@
-"""Keep only the end of an output stream: the last 64 KiB, cut into bounded lines.
+"""Keep only the end of an output stream: the last 64 KiB, cut into bounded, printable lines.
 
 A collector is untrusted: it may write hundreds of megabytes, with or without newlines.
 Everything the check keeps of its output (the log it parses, the report's ``log_tail``,
@@ -8,6 +8,7 @@ it writes.
 
 from __future__ import annotations
 
+import re
 import threading
 
 KEEP_BYTES = 64 * 1024  # the end of the stream that is kept
@@ -45,7 +46,7 @@ class TailBuffer:
             parts = parts[1:]
         if parts and parts[-1] == "":
             parts.pop()
-        return [cut_line(p.rstrip("\r")) for p in parts]
+        return [printable(cut_line(p.rstrip("\r"))) for p in parts]
 
 
 def cut_line(line: str, limit: int = LINE_CHARS) -> str:
@@ -53,3 +54,19 @@ def cut_line(line: str, limit: int = LINE_CHARS) -> str:
     if len(line) <= limit:
         return line
     return f"{line[:limit]}… [{len(line) - limit:,} more characters cut]"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_COMMAND = re.compile(r"^(\s*)(::|##\[|##vso\[)")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print to a terminal or a CI log: control characters (escape
+    sequences, bells, carriage returns; C1 too) as ``\\xNN``, and a line that would start
+    a GitHub Actions or Azure workflow command (``::error::``, ``##[...]``) with its
+    first character escaped. Tabs and newlines stay; each line is checked."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return "\n".join(
+        _COMMAND.sub(lambda m: m.group(1) + f"\\x{ord(m.group(2)[0]):02x}" + m.group(2)[1:], line)
+        for line in text.split("\n")
+    )

@@ -12,7 +12,6 @@ Everything read from the session is bounded: it shares the sandbox with the coll
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -24,15 +23,19 @@ from ocelot_build.core.budgets import MIB
 from ocelot_build.verify.boot import BootSpec
 from ocelot_build.verify.isolation import Placement
 from ocelot_build.verify.report import FAILED, VerifyReport
-from ocelot_build.verify.tailbuf import TailBuffer, cut_line
+from ocelot_build.verify.tailbuf import TailBuffer, cut_line, printable
+from ocelot_build.verify.wire import parse_session_output
 
 GRACE_S = 10.0  # after the deadline, for the session to kill the collector and report
 STOP_WAIT_S = 3.0  # on an interrupt, for the session to clean up before SIGKILL
 REPORT_BYTES = MIB
 
 
-def run_session(placement: Placement, spec: BootSpec, say: Callable[[str], None]) -> VerifyReport:
-    """Start the session, wait at most ``spec.deadline`` (+ grace), and return its report."""
+def run_session(
+    placement: Placement, spec: BootSpec, say: Callable[[str], None], fds: tuple[int, ...] = ()
+) -> VerifyReport:
+    """Start the session (handing it ``fds``: the box's), wait at most ``spec.deadline``
+    (+ grace), and return its report."""
     proc = subprocess.Popen(
         placement.argv,
         env=placement.env,
@@ -41,6 +44,7 @@ def run_session(placement: Placement, spec: BootSpec, say: Callable[[str], None]
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        pass_fds=fds,
     )
     out, err = TailBuffer(REPORT_BYTES), TailBuffer()
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
@@ -98,7 +102,7 @@ def _pump(stream: IO[bytes], buf: TailBuffer, say: Callable[[str], None] | None)
     for piece in iter(lambda: stream.readline(65536), b""):
         buf.feed(piece)
         if say is not None:
-            say(cut_line(piece.decode("utf-8", "replace").rstrip("\n")))
+            say(printable(cut_line(piece.decode("utf-8", "replace").rstrip("\n"))))
     stream.close()
 
 
@@ -113,9 +117,8 @@ def _result(
             f"killed {GRACE_S:g} s later"
         )
         return VerifyReport(FAILED, reason, None, log_tail=tail)
-    lines = [line for line in out.data().split(b"\n") if line.strip()]
     try:
-        return VerifyReport.from_wire(json.loads(lines[-1]))
-    except (IndexError, ValueError) as exc:
-        reason = f"the check session ended without a valid report (exit code {returncode}: {exc})"
-        return VerifyReport(FAILED, cut_line(reason, 300), None, log_tail=tail)
+        return parse_session_output(out.data(), returncode)
+    except ValueError as exc:  # JSONDecodeError too
+        reason = f"the check session ended without a valid report ({exc})"
+        return VerifyReport(FAILED, printable(cut_line(reason, 300)), None, log_tail=tail)

@@ -68,6 +68,7 @@ class Slot:
     name: str
     declared: Declared = field(default_factory=dict)
     allowed: set[Statement] = field(default_factory=set)  # grants either mode asks for
+    changes: list[reconcile.VersionChange] = field(default_factory=list)  # the last step's
 
     def add(self, version: int, statement: Statement) -> None:
         held = read_statements(self.client, self.name, version)

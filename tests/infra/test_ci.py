@@ -42,9 +42,10 @@ def test_plan_builds_each_committed_layer_once_at_the_pinned_commit(project):
                     ("tracing", "amd64")]  # fmt: skip
     assert {j["commit"] for j in result["matrix"]} == {COMMIT}
     assert {j["config"] for j in result["matrix"]} == {"distributions.yaml"}
+    repo = "open-telemetry/opentelemetry-lambda"
     assert result["stacks"] == [
-        {"stack": "prod-eu", "region": "eu-west-1"},
-        {"stack": "prod-us", "region": "us-east-1"},
+        {"stack": "prod-eu", "region": "eu-west-1", "repo": repo},
+        {"stack": "prod-us", "region": "us-east-1", "repo": repo},
     ]
 
 
@@ -98,3 +99,26 @@ def test_main_prints_github_output_lines(project, monkeypatch, capsys):
     assert len(json.loads(lines[0].split("=", 1)[1])) == 2
     monkeypatch.setenv("STACKS", "nope")
     assert ci.main(["plan"], project) == 2
+
+
+def test_build_jobs_get_a_url_they_can_clone_and_credentials_never_come_from_git(project):
+    """Why: the build jobs got the redacted URL (``https://***@host/…``), which no one can
+    clone. The URL now goes as committed; one with credentials in it is refused, because the
+    token belongs in the OCELOT_UPSTREAM_TOKEN secret, not in a committed file."""
+    path = project / "Pulumi.prod-eu.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["config"]["ocelot:upstreamRepo"] = "https://git.example.com/acme/lambda.git"
+    path.write_text(yaml.safe_dump(data))
+    result = ci.plan(ci.RunInputs(("prod-eu",)), project)
+    assert {j["repo"] for j in result["matrix"]} == {"https://git.example.com/acme/lambda.git"}
+    assert result["stacks"][0]["repo"] == "https://git.example.com/acme/lambda.git"
+    data["config"]["ocelot:upstreamRepo"] = "https://bot:s3cret@git.example.com/acme/lambda.git"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(UsageError) as caught:
+        ci.plan(ci.RunInputs(("prod-eu",)), project)
+    assert str(caught.value) == (
+        "stack 'prod-eu': ocelot:upstreamRepo 'https://***@git.example.com/acme/lambda.git' "
+        "carries credentials in Pulumi.prod-eu.yaml; commit the URL without them and put the "
+        "token in the repository secret OCELOT_UPSTREAM_TOKEN"
+    )
+    assert "s3cret" not in str(caught.value)

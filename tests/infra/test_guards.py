@@ -116,9 +116,27 @@ def test_public_stacks_must_name_their_accounts(tmp_path, base_config):
         "publish into (the provider and ocelot refuse credentials for any other account)"
     ]
     assert _errors({**public, "aws:allowedAccountIds": ["12345"]}, tmp_path) == [
-        "aws:allowedAccountIds: '12345' is not a list of 12-digit AWS account ids"
+        "aws:allowedAccountIds: '12345' is not a list of 12-digit AWS account ids; set each "
+        "with `pulumi config set --path 'aws:allowedAccountIds[0]' 123456789012` (and [1], [2] …)"
     ]
     wire = {k: v if isinstance(v, str) else json.dumps(v) for k, v in public.items()}
     wire["aws:allowedAccountIds"] = '["222233334444", "111122223333"]'  # as Pulumi passes it
     config = parse_stack_config(wire, root=tmp_path)
     assert config.allowed_accounts == ("111122223333", "222233334444")
+
+
+def test_account_ids_stored_as_numbers_are_accepted(tmp_path, base_config):
+    """Why: ``pulumi config set --path 'aws:allowedAccountIds[0]' 123456789012`` stores a
+    number, and the program refused ``[123456789012]``. A number also loses an id's leading
+    zeros, which are put back; ``ocelot:accounts`` set the same way reads the same."""
+    wire = {k: v if isinstance(v, str) else json.dumps(v) for k, v in base_config.items()}
+    wire["ocelot:public"] = "true"
+    wire["aws:allowedAccountIds"] = "[123456789012, 12345678901]"  # as Pulumi passes it
+    config = parse_stack_config(wire, root=tmp_path)
+    assert config.allowed_accounts == ("012345678901", "123456789012")
+    del wire["ocelot:public"]
+    wire["ocelot:accounts"] = "[111122223333]"
+    assert parse_stack_config(wire, root=tmp_path).accounts == ("111122223333",)
+    wire["ocelot:accounts"] = "[1111222233334444]"
+    with pytest.raises(StackConfigError, match="'1111222233334444' is not a 12-digit"):
+        parse_stack_config(wire, root=tmp_path)

@@ -399,3 +399,29 @@ def test_credentials_for_another_account_are_refused_before_the_build(
     assert publish.prepare(wanted, open_stack=lambda n, wd: stack).config.allowed_accounts == (
         "111122223333", MOTO
     )  # fmt: skip
+
+
+def test_a_name_another_stack_owns_is_refused_before_the_build(tmp_path, base_config, dist_file):
+    """Stack team-a owns ocel-tracing-arm64 in eu-west-1; ``--stack dev`` (project ocelot)
+    is refused in prepare, naming the owner, before anything is built or written."""
+    import boto3
+
+    (tmp_path / "Pulumi.yaml").write_text("name: ocelot\nruntime: python\n")
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    owner = "organization/ocelot/team-a"
+    ssm.put_parameter(Name="/ocelot/ocel-tracing-arm64/owner", Value=owner, Type="String")
+    stack = FakeStack(base_config, root=tmp_path, deployed=base_config)
+    request, _ = _built(tmp_path, dist_file)
+    wanted = publish.PublishRequest("dev", request, request.distributions, work_dir=tmp_path)
+    with pytest.raises(UsageError) as caught:
+        publish.prepare(wanted, open_stack=lambda n, wd: stack)
+    assert str(caught.value) == (
+        f"layer name ocel-tracing-arm64-* in eu-west-1 belongs to stack {owner} "
+        "(/ocelot/ocel-tracing-arm64/owner), not to dev; nothing was built or published: "
+        f"give this stack another ocelot:layerName, or publish from {owner}"
+    )
+    assert stack.calls == []
+    ssm.put_parameter(Name="/ocelot/ocel-tracing-arm64/owner", Value="organization/ocelot/dev",
+                      Type="String", Overwrite=True)  # fmt: skip
+    prepared = publish.prepare(wanted, open_stack=lambda n, wd: stack)  # its own: fine
+    assert prepared.config.families[-1] == "ocel-tracing-arm64"

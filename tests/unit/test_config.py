@@ -99,6 +99,37 @@ def test_budgets_are_inherited_and_overridden(tmp_path):
     assert (budgets.max_zip_mb, budgets.max_init_ms) == (25, 300)
 
 
+def test_memory_size_defaults_to_lambdas_and_is_inherited(tmp_path):
+    path = write_dists(
+        tmp_path / "d.yaml",
+        {
+            "base": {"description": "b", "memory-mb": 512},
+            "child": {"description": "c", "base": "base"},
+            "own": {"description": "o", "base": "base", "memory-mb": 1769},
+            "plain": {"description": "p"},
+        },
+    )
+    dists = load_distributions(path).distributions
+    assert {n: d.memory_mb for n, d in dists.items()} == {
+        "base": 512,
+        "child": 512,
+        "own": 1769,
+        "plain": 128,
+    }
+
+
+@pytest.mark.parametrize("value", [64, 10241, 512.5, "512", True])
+def test_memory_size_outside_lambdas_range_is_one_line(tmp_path, value):
+    path = write_dists(tmp_path / "d.yaml", {"x": {"description": "x", "memory-mb": value}})
+    with pytest.raises(ConfigError) as caught:
+        load_distributions(path)
+    assert str(caught.value).endswith(
+        f"distributions.x.memory-mb must be a whole number of MB from 128 to 10240 "
+        f"(Lambda's range), got {value!r}"
+    )
+    assert "\n" not in str(caught.value)
+
+
 def test_unknown_distribution_lists_the_valid_ones():
     with pytest.raises(UsageError, match="allowed: default, full, minimal"):
         load_distributions(DEFAULT_CONFIG).select(["nope"])

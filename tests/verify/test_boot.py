@@ -102,7 +102,8 @@ def test_hanging_extension_fails_within_the_timeout_and_leaves_nothing_running(
     make_layer: MakeLayer,
 ) -> None:
     start = time.monotonic()
-    report = verify_layer(make_layer("hang"), components=ALL_COMPONENTS, timeout=2)
+    # at a full vCPU (1,769 MB) the step timeout is not stretched for a smaller CPU share
+    report = verify_layer(make_layer("hang"), components=ALL_COMPONENTS, timeout=2, memory_mb=1769)
     elapsed = time.monotonic() - start
     assert report.status == "failed"
     assert "timed out after 2 s waiting for the first event/next" in report.reason

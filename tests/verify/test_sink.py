@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import socket
 import urllib.error
 import urllib.request
 
@@ -84,3 +85,35 @@ def test_compare_tells_altered_from_missing() -> None:
     assert "ocelot-verify-span" in problem and "renamed" in problem
     other = build_request("traces", "someone-else", os.urandom(16))
     assert compare(sent, [other], "run-3") == "did not arrive (1 other request(s) at the sink)"
+
+
+def test_a_gzip_bomb_is_refused_without_being_held() -> None:
+    """1 GiB of zeros gzips to about 1 MiB; the sink lives in the session, outside the
+    layer's memory limit, so it stops inflating at 64 MiB (it grew to 3 GiB before)."""
+    zeros = bytes(64 << 20)
+    bomb = gzip.compress(b"".join([zeros] * 16), compresslevel=1)
+    assert len(bomb) < 16 << 20
+    with OtlpSink() as sink:
+        status, body = post(
+            f"{sink.endpoint}/v1/traces",
+            bomb,
+            {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"},
+        )
+        errors = sink.errors()
+    assert status == 400 and b"inflates past 67,108,864 B; refused" in body
+    assert errors == ["traces: request inflates past 67,108,864 B; refused"]
+
+
+def test_a_body_over_16_mib_is_refused_unread() -> None:
+    """Refused on its Content-Length alone: the body is never read (or sent, here)."""
+    with OtlpSink() as sink:
+        host, port = sink.host_port
+        with socket.create_connection((host, port), timeout=5) as conn:
+            conn.sendall(
+                b"POST /v1/traces HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/x-protobuf\r\n"
+                + f"Content-Length: {17 << 20}\r\n\r\n".encode()
+            )
+            reply = conn.recv(4096)
+        received = sink.received
+    assert reply.startswith(b"HTTP/1.1 413 ") and received == []
