@@ -58,11 +58,11 @@ def boot_once(artifact: api.LayerArtifact, memory_mb: int) -> Boot:
     )
     if report.status != "passed":
         return Boot(failure=f"boot check {report.status}: {report.reason}")
-    inits = inittrace.parse(getattr(report, "init_trace", ()) or ())
+    inits = inittrace.parse(report.init_trace)
     return Boot(
         report.init_ms,
-        getattr(report, "init_cpu_ms", None),
-        getattr(report, "peak_memory_kb", None) or report.peak_rss_kb,
+        report.init_cpu_ms,
+        report.peak_memory_kb or report.peak_rss_kb,
         {i.package: i.clock_ms for i in inits},
     )
 

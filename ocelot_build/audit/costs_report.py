@@ -55,7 +55,9 @@ def _median(values: Sequence[float]) -> float | None:
 
 
 def _spread(values: Sequence[float]) -> float | None:
-    return max(values) - min(values) if values else None
+    """max - min; None for fewer than two boots (one boot says nothing of the noise, so
+    nothing read against it can be called measurable)."""
+    return max(values) - min(values) if len(values) > 1 else None
 
 
 @dataclass(frozen=True)
