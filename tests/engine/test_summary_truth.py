@@ -87,3 +87,7 @@ def test_the_check_columns_show_status_and_init_ms():
         "passed (qemu)",
         "900 ms",
     )
+    # in the box: the init at the distribution's memory size, wall and CPU
+    at_size = {"status": "passed", "init_ms": 467.2, "init_cpu_ms": 33.4, "memory_mb": 128}
+    assert cli._check_cells(at_size) == ("passed", "467 ms (33 ms CPU) at 128 MB")
+    assert cli._check_cells({"status": "failed", "memory_mb": 1769}) == ("failed", "-")
