@@ -213,7 +213,7 @@ def table(results: list[Figures]) -> str:
     """One row per scenario; each row's wall time as a fraction of (c)'s and of (d)'s."""
     base = {k: next((r for r in results if r.label.startswith(f"({k})")), None) for k in "cd"}
     rows = [
-        "| scenario | layers | wall s | s/layer | CPU s | peak RSS MB "
+        "| scenario | layers | wall s | s/layer | CPU s | peak RSS MiB "
         "| wall vs (c) | wall vs (d) |",
         "|---|---|---|---|---|---|---|---|",
     ]

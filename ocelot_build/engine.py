@@ -29,7 +29,7 @@ def run(
     distributions: Sequence[Distribution] | None = None,
 ) -> list[LayerArtifact]:
     progress = Progress(verbose=request.verbose, callback=callback)
-    with _no_shared_writes():
+    with progress, _no_shared_writes():
         ctx, chosen = resolve(request, progress)
         if distributions is not None:  # resolved ones (costs: minimal + X), names checked
             chosen = list(distributions)
@@ -37,6 +37,7 @@ def run(
         ctx.cache.sweep()
         plans = plan_layers(ctx, chosen)
         check_output_dir(request, plans)
+        progress.expect(len(plans))
         with _run_cache(ctx) as ctx:
             entries = _cache_hits(ctx, plans, progress)
             entries |= build_missing(ctx, [p for p in plans if p.key not in entries], progress)
@@ -79,7 +80,7 @@ def dry_run(
 ) -> list[PlannedLayer]:
     """The same resolve → plan as ``run``, then stop: which layers the cache has."""
     progress = Progress(verbose=request.verbose, callback=callback)
-    with _no_shared_writes():
+    with progress, _no_shared_writes():
         ctx, chosen = resolve(request, progress)
         plans = plan_layers(ctx, chosen)
         check_output_dir(request, plans)
@@ -126,4 +127,5 @@ def _cache_hits(ctx: Context, plans: list[LayerPlan], progress: Progress) -> dic
         if entry is not None:
             hits[plan.key] = entry
             progress.say(f"{plan.label}: cache hit {plan.key[:12]}")
+            progress.layer_done()
     return hits

@@ -174,7 +174,8 @@ def _run(args: argparse.Namespace) -> int:
         registry_path=args.components,
         verbose=args.verbose,
     )
-    ctx, _ = resolve(request, Progress(verbose=args.verbose))
+    with Progress(verbose=args.verbose) as progress:
+        ctx, _ = resolve(request, progress)
     rows = catalogue_rows(ctx, measured_costs(args.costs))
     named = {f"lambdacomponents.{r.tag}" for r in rows}
     other = sorted(short_tag(t) for t in ctx.catalogue.known_tags - named)

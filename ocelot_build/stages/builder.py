@@ -104,11 +104,13 @@ def build_distribution(
                 hit = ctx.cache.get(plan.key)  # built by another process while we waited
                 if hit is not None:
                     entries[plan.key] = hit
+                    progress.layer_done()
                     continue
                 env = gobuild.go_env(ctx.go, plan.architecture)
                 if ids is None:
                     ids = _check_config_fits(ctx, plan, tree, env, progress)
                 entries[plan.key] = _build_one(ctx, plan, tree, env, ids, progress)
+                progress.layer_done()
     finally:
         _discard(ctx, tree, progress)
     return entries

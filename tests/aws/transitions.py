@@ -146,7 +146,8 @@ def _preview(lines: list[str], target: str) -> str:
     if target == NEW:
         lines = ["+- <slot>", *lines, "~ <slot>-latest"]
     elif target == "destroy":
-        lines = [*lines, "- <slot>-sharing", "- <slot>-latest", "- <slot>-owner"]
+        lines = [*lines, "- <slot>-sharing", "- <slot> (retained)", "- <slot>-latest",
+                 "- <slot>-owner"]  # fmt: skip
     if not lines:
         return "nothing"
     if target != "destroy":

@@ -7,6 +7,7 @@ overlay (which needs contrib modules from the network) never enters these builds
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -77,6 +78,15 @@ def build_one(request: BuildRequest) -> LayerArtifact:
     artifacts = build_layers(request)
     assert len(artifacts) == 1
     return artifacts[0]
+
+
+PROGRESS_LINE = re.compile(r"^\[ *\d+\.\ds\] ")
+
+
+def messages(stderr: str) -> list[str]:
+    """stderr without progress lines (``[  1.2s] …``, shown when stderr is not a terminal):
+    the errors and warnings a test asserts on."""
+    return [line for line in stderr.strip().splitlines() if not PROGRESS_LINE.match(line)]
 
 
 def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

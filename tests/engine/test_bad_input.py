@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run_cli
+from .conftest import messages, run_cli
 
 GOOD = "distributions:\n  minimal:\n    description: m\n    build-tags: [custom, receiver.otlp]\n"
 BOMB = (
@@ -61,7 +61,7 @@ def args(standin, empty_registry, tmp_path, ocelot_cache) -> list[str]:
 
 def _one_line(result: subprocess.CompletedProcess[str], code: int = 2) -> str:
     assert result.returncode == code, result.stderr
-    lines = result.stderr.strip().splitlines()
+    lines = messages(result.stderr)
     assert len(lines) == 1 and lines[0].startswith("ocelot: error: "), result.stderr
     return lines[0]
 

@@ -17,7 +17,7 @@ import pytest
 from ocelot_build.stages import checks
 from ocelot_build.store.cache import digest
 
-from .conftest import build_one
+from .conftest import build_one, messages
 
 
 def _entry(cache: Path, key: str) -> Path:
@@ -126,7 +126,7 @@ def test_a_read_only_cache_serves_hits_and_refuses_misses(cli_args, tmp_path, oc
     assert "hit" in hit.stdout and (tmp_path / "out" / "ocel-minimal-amd64.zip").is_file()
     miss = _cli([*cli_args, "-a", "arm64"], tmp_path, ro=ocelot_cache)
     assert miss.returncode == 2, miss.stderr
-    assert miss.stderr.strip().splitlines() == [
+    assert messages(miss.stderr) == [
         f"ocelot: warning: cache {ocelot_cache} is read-only: main resolved without fetching",
         f"ocelot: error: cache {ocelot_cache} is read-only and lacks minimal/arm64; "
         "use a writable OCELOT_CACHE_DIR or --no-cache",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run_cli
+from .conftest import messages, run_cli
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(base_args, tmp_path, ca
     extra, expected = BAD_INPUT[case]
     result = run_cli(base_args + extra, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
+    lines = messages(result.stderr)
     assert len(lines) == 1 and lines[0].startswith("ocelot: error: "), result.stderr
     assert expected in lines[0]
     assert "Traceback" not in result.stderr

@@ -9,6 +9,8 @@ import pytest
 
 from ocelot_build.audit import costs
 
+from .conftest import messages
+
 
 @pytest.fixture
 def args(standin, dists_file, empty_registry, tmp_path, ocelot_cache) -> list[str]:
@@ -72,6 +74,6 @@ def test_another_architecture_gets_sizes_only(args, tmp_path, capsys):
 )
 def test_bad_input_is_one_line_exit_2(args, tmp_path, capsys, extra, message):
     assert costs.main([*args, "--no-chart", *extra]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
+    err = messages(capsys.readouterr().err)
     assert len(err) == 1 and message in err[0]
     assert not (tmp_path / "costs").exists()

@@ -233,6 +233,8 @@ def test_a_passed_boot_check_is_reused_for_the_same_bytes(request_for, ocelot_ca
             "components": artifact.manifest.components,
             "format": checks.VERIFY_CACHE_FORMAT,
             "sandbox": True,
+            "memory_mb": 128,  # the distribution's default memory size
+            "limits": True,
         }
     )
     (ocelot_cache / "verify").mkdir()

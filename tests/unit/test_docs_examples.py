@@ -65,3 +65,18 @@ def test_minimal_config_leaves_an_added_exporter_unused():
     """What the README example did before it shipped its own config: the warning's input."""
     config = (PROJECT_ROOT / "config" / "examples" / "minimal.yaml").read_bytes()
     assert collector_config.unused(config, IDS) == ["exporter prometheusremotewrite"]
+
+
+def test_the_stack_key_table_names_every_ocelot_key():
+    from ocelot_build.publish.stack_config import KEYS
+
+    text = (PROJECT_ROOT / "docs" / "publishing.md").read_text()
+    table = text.split("## Stack configuration (`ocelot:` keys)", 1)[1].split("\n\n## ", 1)[0]
+    documented = re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE)
+    assert sorted(documented) == sorted(KEYS)
+
+
+def test_the_cli_publishing_path_sets_the_region_first():
+    text = (PROJECT_ROOT / "docs" / "publishing.md").read_text()
+    path = text.split("## Publishing from the build CLI", 1)[1].split("\n## ", 1)[0]
+    assert path.index("pulumi config set aws:region") < path.index("--stack prod-eu-west-1\n")

@@ -1,0 +1,160 @@
+"""docs/quickstart.md, run as far as it goes offline: its stack file under Pulumi's mocks
+(the ARN it yields), its ``pulumi config set`` lines against that file, its AWS CLI lines
+against a moto server, and its SAM, CDK and Terraform snippets checked for what they must
+say. The build command runs against the stand-in in tests/engine/test_quickstart_build.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from pulumi_harness import FakeBuilder, run_program
+
+from ocelot_build.core.files import PROJECT_ROOT
+from ocelot_build.stages.config import DEFAULT_CONFIG
+
+PAGE = (PROJECT_ROOT / "docs" / "quickstart.md").read_text()
+ARN = re.compile(r"arn:aws:lambda:eu-west-1:\d{12}:layer:ocel-minimal-arm64-[0-9_]+:\d+")
+
+
+def blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", PAGE, re.DOTALL)
+
+
+def commands(prefix: str) -> list[list[str]]:
+    lines = [line for block in blocks("sh") for line in block.splitlines()]
+    return [shlex.split(line, comments=True) for line in lines if line.startswith(prefix)]
+
+
+def stack_file() -> dict[str, Any]:
+    return yaml.safe_load(blocks("yaml")[0])["config"]
+
+
+def test_the_config_set_lines_write_the_stack_file_shown():
+    written = {}
+    for argv in commands("pulumi config set"):
+        key, value = argv[3], argv[4]
+        assert argv[5:] == ["--stack", "quickstart"]
+        written[key] = json.loads(value) if value.startswith("[") else value
+    stack = stack_file()
+    assert set(written) == set(stack)
+    for key, value in written.items():
+        shown = stack[key]
+        assert (
+            value
+            if isinstance(shown, str)
+            else value.split(",")
+            if isinstance(value, str)
+            else value
+        ) == shown, key
+
+
+def test_the_stack_file_publishes_one_layer_in_one_region(tmp_path):
+    config = {**stack_file(), "ocelot:configFile": str(DEFAULT_CONFIG)}
+    run = run_program(config, root=tmp_path, builder=FakeBuilder())
+    assert list(run.output) == ["eu-west-1"]
+    assert list(run.output["eu-west-1"]) == ["minimal"]
+    record = run.output["eu-west-1"]["minimal"]["arm64"]
+    assert list(run.output["eu-west-1"]["minimal"]) == ["arm64"]
+    assert ARN.fullmatch(record["arn"])
+    (get_parameter,) = commands("aws ssm get-parameter")
+    assert get_parameter[get_parameter.index("--name") + 1] == record["ssm_parameter"]
+
+
+def aws(argv: list[str]) -> str:
+    """One documented ``aws`` command against moto: the AWS CLI when installed, else the
+    same call through boto3 (CI has no AWS CLI)."""
+    if shutil.which("aws"):
+        done = subprocess.run(argv, capture_output=True, text=True, env=os.environ, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+    options = dict(zip(argv[3::2], argv[4::2], strict=False))
+    if argv[1:3] == ["ssm", "get-parameter"]:
+        return boto3.client("ssm").get_parameter(Name=options["--name"])["Parameter"]["Value"]
+    assert argv[1:3] == ["lambda", "update-function-configuration"]
+    env = dict(kv.split("=", 1) for kv in options["--environment"][11:-1].split(","))
+    boto3.client("lambda").update_function_configuration(
+        FunctionName=options["--function-name"],
+        Layers=[options["--layers"]],
+        Environment={"Variables": env},
+    )
+    return ""
+
+
+def documented_environment() -> dict[str, str]:
+    (update,) = commands("aws lambda update-function-configuration")
+    shorthand = update[update.index("--environment") + 1]
+    assert shorthand.startswith("Variables={") and shorthand.endswith("}")
+    return dict(kv.split("=", 1) for kv in shorthand[11:-1].split(","))
+
+
+def test_the_aws_cli_lines_find_the_arn_and_attach_the_layer(moto):
+    """What ``pulumi up`` leaves in AWS (a layer version and its SSM pointer), then the page's
+    two AWS CLI lines: read the ARN, attach it to an arm64 function."""
+    lam, ssm = boto3.client("lambda"), boto3.client("ssm")
+    layer = lam.publish_layer_version(
+        LayerName="ocel-minimal-arm64-0_158_0",
+        Content={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
+        CompatibleArchitectures=["arm64"],
+    )["LayerVersionArn"]
+    ssm.put_parameter(Name="/ocelot/ocel/minimal/arm64/latest", Value=layer, Type="String")
+    role = boto3.client("iam").create_role(
+        RoleName="fn",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    lam.create_function(
+        FunctionName="my-function",
+        Runtime="python3.13",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
+        Architectures=["arm64"],
+    )
+    (get_parameter,) = commands("aws ssm get-parameter")
+    layer_arn = aws(get_parameter)
+    assert layer_arn == layer and ARN.fullmatch(layer_arn)
+    (update,) = commands("aws lambda update-function-configuration")
+    aws([layer_arn if arg == "$LAYER_ARN" else arg for arg in update])
+    fn = lam.get_function_configuration(FunctionName="my-function")
+    assert [entry["Arn"] for entry in fn["Layers"]] == [layer_arn]
+    assert fn["Environment"]["Variables"] == documented_environment()
+
+
+def test_the_sdk_is_pointed_at_the_local_collector_everywhere():
+    """The pitfall the page explains: the backend in OTEL_EXPORTER_OTLP_ENDPOINT (for the
+    collector's config) and every signal's SDK endpoint on localhost:4318, in all four
+    ways of attaching the layer."""
+    env = documented_environment()
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("https://")
+    for signal in ("TRACES", "METRICS", "LOGS"):
+        assert env[f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"] == (
+            f"http://localhost:4318/v1/{signal.lower()}"
+        )
+    sam = yaml.safe_load(blocks("yaml")[1])["Resources"]["MyFunction"]["Properties"]
+    assert sam["Architectures"] == ["arm64"] and ARN.fullmatch(sam["Layers"][0])
+    assert sam["Environment"]["Variables"] == env
+    (cdk,) = blocks("python")
+    compile(cdk, "quickstart-cdk.py", "exec")
+    assert "lambda_.Architecture.ARM_64" in cdk and "layers=[layer]" in cdk
+    assert dict(re.findall(r'"(OTEL_[A-Z_]+)": "([^"]+)"', cdk)) == env
+    (hcl,) = blocks("hcl")
+    assert 'architectures = ["arm64"]' in hcl and ARN.search(hcl)
+    assert dict(re.findall(r"(OTEL_[A-Z_]+) += \"([^\"]+)\"", hcl)) == env
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not installed")
+def test_the_terraform_snippet_is_formatted_hcl():
+    (hcl,) = blocks("hcl")
+    done = subprocess.run(
+        ["terraform", "fmt", "-"], input=hcl, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == hcl
