@@ -70,6 +70,6 @@ def _cpu_panel(ax: Any, rows: list[Row | None], memory: int) -> None:
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.set_yticks([])
     ax.set_xlabel(
-        f"added init CPU ms at {memory:,} MB, median\n"
-        "(line: spread; solid: larger than its spread, a cost; pale: within it, noise)"
+        f"added init CPU ms at {memory:,} MB (median, line: spread)\n"
+        "solid: larger than its spread; pale: within it"
     )

@@ -172,7 +172,9 @@ def _table(report: Report, arch: str, base: Layer, memory: int | None) -> list[s
 def _modules_details(report: Report) -> list[str]:
     """The modules each component adds (the same on every architecture), folded."""
     first = next(iter(report.base), None)
-    rows = [r for r in report.rows if r.architecture == first and r.modules_added]
+    rows = list(
+        {r.tag: r for r in report.rows if r.architecture == first and r.modules_added}.values()
+    )  # one per component, whatever the number of memory sizes
     if not rows:
         return []
     lines = ["<details><summary>Go modules each component adds</summary>", ""]
