@@ -79,7 +79,15 @@ def plan_table(planned: list[api.PlannedLayer]) -> str:
 
 
 def _check_cells(verify: Mapping[str, object]) -> tuple[str, str]:
-    """The check and init columns: status (qemu when emulated), init ms when measured."""
+    """The check and init columns: status (qemu when emulated), and init as measured at
+    the memory size checked (wall ms, CPU ms when the box counted it, the size)."""
     status = str(verify.get("status", "-")) + (" (qemu)" if verify.get("emulated") else "")
-    init = verify.get("init_ms")
-    return status, f"{init:.0f} ms" if isinstance(init, int | float) else "-"
+    init, cpu, memory = verify.get("init_ms"), verify.get("init_cpu_ms"), verify.get("memory_mb")
+    if not isinstance(init, int | float):
+        return status, "-"
+    cell = f"{init:.0f} ms"
+    if isinstance(cpu, int | float):
+        cell += f" ({cpu:.0f} ms CPU)"
+    if isinstance(memory, int):
+        cell += f" at {memory:,} MB"
+    return status, cell

@@ -13,26 +13,17 @@ sizes and modules only. Writes a markdown table, the raw figures as JSON and, wi
 from __future__ import annotations
 
 import argparse
-import platform
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from ocelot_build import api
-from ocelot_build.audit.costs_report import (
-    BASE,
-    Boots,
-    Layer,
-    Report,
-    Row,
-    as_json,
-    chart,
-    markdown,
-    require_pyplot,
-)
+from ocelot_build.audit.costs_chart import chart, require_pyplot
+from ocelot_build.audit.costs_measure import BootFn, boot_once, compare, measure
+from ocelot_build.audit.costs_report import BASE, Report, Row, as_json, markdown
 from ocelot_build.core import proc
-from ocelot_build.core.budgets import MIB
 from ocelot_build.core.errors import (
     OcelotError,
     OptionParser,
@@ -46,9 +37,10 @@ from ocelot_build.core.progress import Progress
 from ocelot_build.stages.catalogue import Component, members
 from ocelot_build.stages.config import Distribution, short_tag
 from ocelot_build.stages.resolve import resolve
+from ocelot_build.verify.box import memory_problem
 
 DEFAULT_RUNS = 5
-BootFn = Callable[[api.LayerArtifact], tuple[float | None, int | None, str]]
+DEFAULT_MEMORY_MB = "128,1769"  # Lambda's default size, and one full vCPU
 
 
 def parser() -> argparse.ArgumentParser:
@@ -89,7 +81,12 @@ def parser() -> argparse.ArgumentParser:
         default=Path("build/costs"),
         help="where component-costs.md/.json/.png and the layers go",
     )
-    p.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="boots per layer")
+    p.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="boots per layer and size")
+    p.add_argument(
+        "--memory-mb",
+        default=DEFAULT_MEMORY_MB,
+        help="Lambda memory sizes to boot at, comma-separated (the CPU share follows)",
+    )
     p.add_argument("--only", default="", help="comma-separated component tags (default: all)")
     p.add_argument("--no-chart", action="store_true", help="skip the chart (no matplotlib)")
     p.add_argument("-v", "--verbose", action="store_true", help="stream git and go output")
@@ -100,6 +97,7 @@ def _request(args: argparse.Namespace) -> api.BuildRequest:
     archs = tuple(dict.fromkeys(Architecture.parse(a) for a in split_list(args.architecture)))
     if args.runs < 1:
         raise UsageError(f"--runs must be at least 1, got {args.runs}")
+    memory_sizes(args.memory_mb)
     if not archs:
         raise UsageError("no architecture given; allowed: amd64, arm64")
     return api.BuildRequest(
@@ -125,87 +123,18 @@ def variant(base: Distribution, comp: Component) -> Distribution:
     )
 
 
-def host() -> Architecture | None:
-    try:
-        return Architecture.parse(platform.machine())
-    except UsageError:
-        return None
-
-
-def boot_once(artifact: api.LayerArtifact) -> tuple[float | None, int | None, str]:
-    """One boot check: (init ms, peak RSS KiB, failure reason or "")."""
-    from ocelot_build.verify import verify_layer
-
-    report = verify_layer(
-        artifact.zip_path,
-        architecture=artifact.architecture,
-        components=artifact.manifest.components,
-    )
-    if report.status != "passed":
-        return None, None, f"boot check {report.status}: {report.reason}"
-    return report.init_ms, report.peak_rss_kb, ""
-
-
-def measure(
-    artifact: api.LayerArtifact, runs: int, boot: BootFn, alongside: api.LayerArtifact | None = None
-) -> tuple[Layer, Layer | None]:
-    """Sizes and modules from the manifest; boots only on the machine's own architecture.
-
-    With ``alongside`` (the base layer) the two are booted in turn, round by round, and the
-    base's figures of those same rounds come back too: a change in the machine's load then
-    moves both medians alike instead of showing up as a component's cost.
-    """
-    pair = [artifact] if alongside is None else [artifact, alongside]
-    booted = artifact.architecture is host()
-    samples: list[tuple[list[float], list[int], list[str]]] = [([], [], []) for _ in pair]
-    for _ in range(runs if booted else 0):
-        for layer, (inits, rss, failed) in zip(pair, samples, strict=True):
-            if failed:
-                continue
-            init_ms, rss_kb, failure = boot(layer)
-            if failure:
-                failed.append(failure)
-            if init_ms is not None and not failure:
-                inits.append(init_ms)
-            if rss_kb is not None and not failure:
-                rss.append(rss_kb)
-    layers = [
-        Layer(
-            a.manifest.zip.size,
-            a.manifest.unzipped_size,
-            frozenset(mod["path"] for mod in a.manifest.modules),
-            Boots(tuple(i), tuple(r), (f or [""])[0]) if booted else None,
-        )
-        for a, (i, r, f) in zip(pair, samples, strict=True)
-    ]
-    return layers[0], (layers[1] if alongside is not None else None)
-
-
-def compare(comp: Component, arch: str, base: Layer, layer: Layer) -> Row:
-    """What ``layer`` adds to ``base``; init and RSS only when both booted and passed."""
-    row = Row(
-        short_tag(comp.tag),
-        comp.kind,
-        comp.source,
-        arch,
-        zip_mib=(layer.zip_size - base.zip_size) / MIB,
-        unzipped_mib=(layer.unzipped_size - base.unzipped_size) / MIB,
-        modules_added=tuple(sorted(layer.modules - base.modules)),
-    )
-    if layer.boots is None or base.boots is None:
-        return replace(row, note="sizes only: init under qemu would measure the emulator")
-    if layer.boots.failed or base.boots.failed:
-        return replace(row, note=layer.boots.failed or f"{BASE}: {base.boots.failed}")
-    b, x = base.boots, layer.boots
-    assert b.init_median is not None and x.init_median is not None  # passed ⇒ measured
-    return replace(
-        row,
-        init_ms=x.init_median - b.init_median,
-        init_spread_ms=x.init_spread,
-        rss_mib=(x.rss_median - b.rss_median) / 1024
-        if x.rss_median is not None and b.rss_median is not None
-        else None,
-    )
+def memory_sizes(text: str) -> tuple[int, ...]:
+    """``--memory-mb``: at least one size, each by the boot check's one rule."""
+    sizes = []
+    for item in split_list(text):
+        size = int(item) if item.isdigit() else item
+        problem = memory_problem(size)
+        if problem is not None:
+            raise UsageError(f"--memory-mb {problem}")
+        sizes.append(int(size))
+    if not sizes:
+        raise UsageError("--memory-mb needs at least one size, e.g. 128,1769")
+    return tuple(dict.fromkeys(sizes))
 
 
 def run(args: argparse.Namespace, boot: BootFn = boot_once) -> Report:
@@ -225,6 +154,7 @@ def run(args: argparse.Namespace, boot: BootFn = boot_once) -> Report:
             )
         targets = [c for c in targets if short_tag(c.tag) in wanted]
     pinned = replace(request, upstream_ref=ctx.source.commit)  # every build at one commit
+    sizes = memory_sizes(args.memory_mb)
     report = Report(
         proc.redact(ctx.source.repo),
         ctx.source.commit,
@@ -232,11 +162,13 @@ def run(args: argparse.Namespace, boot: BootFn = boot_once) -> Report:
         ctx.go.version,
         args.runs,
         tuple(short_tag(t) for t in base.tags),
+        sizes,
+        (round(os.getloadavg()[0], 2),),
     )
     bases = {a.architecture.value: a for a in api.build_layers(pinned, distributions=[base])}
     for name, artifact in bases.items():
         progress.say(f"{BASE}/{name}: booting {args.runs} times")
-        report.base[name] = measure(artifact, args.runs, boot)[0]
+        report.base[name] = measure(artifact, args.runs, boot, sizes)[0]
     for comp in targets:
         try:
             artifacts = api.build_layers(pinned, distributions=[variant(base, comp)])
@@ -249,8 +181,9 @@ def run(args: argparse.Namespace, boot: BootFn = boot_once) -> Report:
         for artifact in artifacts:
             name = artifact.architecture.value
             progress.say(f"{short_tag(comp.tag)}/{name}: measuring")
-            layer, paired = measure(artifact, args.runs, boot, alongside=bases[name])
-            report.rows.append(compare(comp, name, paired or report.base[name], layer))
+            layer, paired = measure(artifact, args.runs, boot, sizes, alongside=bases[name])
+            report.rows += compare(comp, name, paired or report.base[name], layer)
+    report.load = (*report.load, round(os.getloadavg()[0], 2))
     return report
 
 

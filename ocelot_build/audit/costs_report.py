@@ -7,52 +7,76 @@ remade and tested from figures alone, without building or booting anything.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ocelot_build.core.budgets import MIB
-from ocelot_build.core.errors import UsageError
 
 BASE = "minimal"  # the layer every component is added to
 
 
 @dataclass(frozen=True)
 class Boots:
-    """Init times (ms) and peak RSS (KiB) of the passed boots of one layer; ``failed`` is
-    the first failure's reason (a failed boot has no meaningful figures)."""
+    """The passed boots of one layer at one memory size: init wall and CPU ms, peak memory
+    (KiB) and each boot's package inits (package -> init clock ms, from Go's inittrace);
+    ``failed`` is the first failure's reason (a failed boot has no meaningful figures)."""
 
     init_ms: tuple[float, ...] = ()
     rss_kb: tuple[int, ...] = ()
     failed: str = ""
+    cpu_ms: tuple[float, ...] = ()
+    inits: tuple[Mapping[str, float], ...] = ()
 
     @property
     def init_median(self) -> float | None:
-        return statistics.median(self.init_ms) if self.init_ms else None
+        return _median(self.init_ms)
 
     @property
     def init_spread(self) -> float | None:
         """max - min over the boots: how far one boot can be from another."""
-        return max(self.init_ms) - min(self.init_ms) if self.init_ms else None
+        return _spread(self.init_ms)
+
+    @property
+    def cpu_median(self) -> float | None:
+        return _median(self.cpu_ms)
+
+    @property
+    def cpu_spread(self) -> float | None:
+        return _spread(self.cpu_ms)
 
     @property
     def rss_median(self) -> float | None:
-        return statistics.median(self.rss_kb) if self.rss_kb else None
+        return _median(self.rss_kb)
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _spread(values: Sequence[float]) -> float | None:
+    """max - min; None for fewer than two boots (one boot says nothing of the noise, so
+    nothing read against it can be called measurable)."""
+    return max(values) - min(values) if len(values) > 1 else None
 
 
 @dataclass(frozen=True)
 class Layer:
-    """One built layer's figures."""
+    """One built layer's figures; boots per memory size (MB), None when not booted."""
 
     zip_size: int
     unzipped_size: int
     modules: frozenset[str]
-    boots: Boots | None  # None: not booted (another architecture)
+    boots: Mapping[int, Boots] | None
 
 
 @dataclass(frozen=True)
 class Row:
-    """What one component adds to the base layer on one architecture."""
+    """What one component adds to the base layer on one architecture at one memory size.
+
+    Each spread is the larger of the two layers' spreads over the same rounds; a figure is
+    a cost only where it is larger than its spread (``inittrace.measurable``), and
+    ``measurable`` names those figures ("" when nothing was booted)."""
 
     tag: str
     kind: str
@@ -65,6 +89,11 @@ class Row:
     rss_mib: float | None = None
     modules_added: tuple[str, ...] = ()
     note: str = ""
+    memory_mb: int | None = None
+    init_cpu_ms: float | None = None
+    init_cpu_spread_ms: float | None = None
+    package_init_ms: float | None = None  # Go's own timing of the added modules' inits
+    measurable: str = ""
 
 
 @dataclass
@@ -77,6 +106,8 @@ class Report:
     go_version: str
     runs: int
     base_tags: tuple[str, ...]
+    memory_mb: tuple[int, ...] = ()  # the sizes booted at
+    load: tuple[float, ...] = ()  # the machine's load average at the start and the end
     base: dict[str, Layer] = field(default_factory=dict)  # per architecture
     rows: list[Row] = field(default_factory=list)
 
@@ -86,51 +117,64 @@ def _num(value: float | None, fmt: str = "{:+.2f}") -> str:
 
 
 def markdown(report: Report) -> str:
-    """The table per architecture, largest zip cost first, with what the base costs."""
+    """A table per architecture and memory size, largest zip cost first, with the base."""
+    booted_at = ", ".join(f"{m:,} MB" for m in report.memory_mb)
     lines = [
         f"Upstream `{report.upstream}` at `{report.commit[:12]}` (collector "
         f"{report.collector_version}), Go {report.go_version}; {BASE} is "
-        f"`{', '.join(report.base_tags)}`; {report.runs} boots per layer.",
+        f"`{', '.join(report.base_tags)}`; {report.runs} boots per layer at {booted_at}.",
         "",
     ]
     for arch, base in report.base.items():
-        lines.append(f"### {arch}")
-        lines.append("")
-        figures = f"{BASE}: {base.zip_size / MIB:.2f} MiB zip, {base.unzipped_size / MIB:.2f} MiB"
-        figures += f" unzipped, {len(base.modules)} modules"
-        if base.boots and base.boots.init_median is not None:
-            figures += (
-                f", init {base.boots.init_median:.0f} ms median "
-                f"(spread {_num(base.boots.init_spread, '{:.0f}')} ms)"
-            )
-            if base.boots.rss_median is not None:
-                figures += f", peak RSS {base.boots.rss_median / 1024:.1f} MiB"
-        lines += [figures + ".", ""]
-        lines.append(
-            "| component | kind | source | + zip MiB | + unzipped MiB | + init ms (median) "
-            "| init spread ms | + RSS MiB | + modules | note |"
-        )
-        lines.append("|---|---|---|--:|--:|--:|--:|--:|--:|---|")
-        rows = sorted(
-            (r for r in report.rows if r.architecture == arch),
-            key=lambda r: (-(r.zip_mib or 0.0), r.tag),
-        )
-        for r in rows:
-            lines.append(
-                f"| `{r.tag}` | {r.kind} | {r.source} | {_num(r.zip_mib)} | "
-                f"{_num(r.unzipped_mib)} | {_num(r.init_ms, '{:+.0f}')} | "
-                f"{_num(r.init_spread_ms, '{:.0f}')} | {_num(r.rss_mib, '{:+.1f}')} | "
-                f"{len(r.modules_added)} | {r.note} |"
-            )
-        lines.append("")
+        sizes: list[int | None] = [*sorted(base.boots)] if base.boots else [None]
+        for memory in sizes:
+            lines += _table(report, arch, base, memory)
     lines += _modules_details(report)
     return "\n".join(lines)
+
+
+def _table(report: Report, arch: str, base: Layer, memory: int | None) -> list[str]:
+    title = f"### {arch}" + (f", {memory:,} MB" if memory else "")
+    figures = f"{BASE}: {base.zip_size / MIB:.2f} MiB zip, {base.unzipped_size / MIB:.2f} MiB"
+    figures += f" unzipped, {len(base.modules)} modules"
+    boots = (base.boots or {}).get(memory) if memory else None
+    if boots and boots.init_median is not None:
+        figures += f", init {boots.init_median:.0f} ms (spread {_num(boots.init_spread, '{:.0f}')})"
+        if boots.cpu_median is not None:
+            figures += (
+                f", {boots.cpu_median:.1f} ms CPU (spread {_num(boots.cpu_spread, '{:.1f}')})"
+            )
+        if boots.rss_median is not None:
+            figures += f", peak memory {boots.rss_median / 1024:.1f} MiB"
+    lines = [title, "", figures + ".", ""]
+    lines.append(
+        "| component | kind | source | + zip MiB | + unzipped MiB | + init ms (spread) "
+        "| + init CPU ms (spread) | its package inits ms | + memory MiB | + modules "
+        "| measurable | note |"
+    )
+    lines.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|")
+    rows = sorted(
+        (r for r in report.rows if r.architecture == arch and r.memory_mb == memory),
+        key=lambda r: (-(r.zip_mib or 0.0), r.tag),
+    )
+    for r in rows:
+        wall = f"{_num(r.init_ms, '{:+.0f}')} ({_num(r.init_spread_ms, '{:.0f}')})"
+        cpu = f"{_num(r.init_cpu_ms, '{:+.1f}')} ({_num(r.init_cpu_spread_ms, '{:.1f}')})"
+        lines.append(
+            f"| `{r.tag}` | {r.kind} | {r.source} | {_num(r.zip_mib)} | "
+            f"{_num(r.unzipped_mib)} | {wall} | {cpu} | {_num(r.package_init_ms, '{:.2f}')} | "
+            f"{_num(r.rss_mib, '{:+.1f}')} | {len(r.modules_added)} | {r.measurable} | "
+            f"{r.note} |"
+        )
+    return [*lines, ""]
 
 
 def _modules_details(report: Report) -> list[str]:
     """The modules each component adds (the same on every architecture), folded."""
     first = next(iter(report.base), None)
-    rows = [r for r in report.rows if r.architecture == first and r.modules_added]
+    rows = list(
+        {r.tag: r for r in report.rows if r.architecture == first and r.modules_added}.values()
+    )  # one per component, whatever the number of memory sizes
     if not rows:
         return []
     lines = ["<details><summary>Go modules each component adds</summary>", ""]
@@ -140,72 +184,35 @@ def _modules_details(report: Report) -> list[str]:
 
 
 def as_json(report: Report) -> dict[str, Any]:
+    """The raw figures: every boot of the base per size, every row."""
     return {
         "upstream": report.upstream,
         "commit": report.commit,
         "collector_version": report.collector_version,
         "go_version": report.go_version,
         "runs": report.runs,
+        "memory_mb": list(report.memory_mb),
+        "load": list(report.load),
         "base_tags": list(report.base_tags),
-        "base": {
-            arch: {
-                "zip_size": b.zip_size,
-                "unzipped_size": b.unzipped_size,
-                "modules": len(b.modules),
-                "init_ms": list(b.boots.init_ms) if b.boots else None,
-                "peak_rss_kb": list(b.boots.rss_kb) if b.boots else None,
-            }
-            for arch, b in report.base.items()
-        },
+        "base": {arch: _layer_json(b) for arch, b in report.base.items()},
         "rows": [r.__dict__ | {"modules_added": list(r.modules_added)} for r in report.rows],
     }
 
 
-def require_pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError(
-            "the chart needs matplotlib: uv sync --extra charts (or pass --no-chart)"
-        ) from None
-    return plt
-
-
-def chart(report: Report, path: Path) -> None:
-    """Bars per component: added zip MiB, and added init ms with its spread, for the first
-    architecture (the one with boots, when there is one)."""
-    plt = require_pyplot()
-    booted = [a for a, b in report.base.items() if b.boots is not None]
-    arch = (booted or list(report.base))[0]
-    rows = sorted(
-        (r for r in report.rows if r.architecture == arch and r.zip_mib is not None),
-        key=lambda r: r.zip_mib or 0.0,
-    )
-    with_init = any(r.init_ms is not None for r in rows)
-    fig, axes = plt.subplots(
-        1, 2 if with_init else 1, figsize=(12 if with_init else 7, 0.28 * len(rows) + 1.5)
-    )
-    axes = list(axes) if with_init else [axes]
-    names = [r.tag for r in rows]
-    axes[0].barh(names, [r.zip_mib or 0.0 for r in rows], color="#4477aa")
-    axes[0].set_xlabel(f"added zip MiB ({arch})")
-    if with_init:
-        axes[1].barh(
-            names,
-            [r.init_ms or 0.0 for r in rows],
-            xerr=[(r.init_spread_ms or 0.0) / 2 for r in rows],
-            color="#cc6677",
-        )
-        axes[1].set_xlabel(f"added init ms, median (error bar: half the spread; {arch})")
-        axes[1].set_yticklabels([])
-    for ax in axes:
-        ax.tick_params(axis="y", labelsize=7)
-        ax.grid(axis="x", alpha=0.3)
-    fig.suptitle(f"What each component adds to {BASE} (upstream {report.commit[:12]})")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, metadata={"Software": None})
-    plt.close(fig)
+def _layer_json(layer: Layer) -> dict[str, Any]:
+    return {
+        "zip_size": layer.zip_size,
+        "unzipped_size": layer.unzipped_size,
+        "modules": len(layer.modules),
+        "boots": None
+        if layer.boots is None
+        else {
+            str(m): {
+                "init_ms": list(b.init_ms),
+                "init_cpu_ms": list(b.cpu_ms),
+                "peak_memory_kb": list(b.rss_kb),
+                "package_init_ms": [round(sum(i.values()), 2) for i in b.inits],
+            }
+            for m, b in layer.boots.items()
+        },
+    }

@@ -7,7 +7,10 @@ Aliases are how a few hundred bytes expand to gigabytes (a 435-byte ``go-replace
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
+import marshal
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ from typing import Any
 import yaml
 
 from ocelot_build.core.errors import ConfigError
+from ocelot_build.core.files import atomic_write_bytes
 
 NO_ALIASES = "anchors and aliases (&, *, <<) are not allowed"
 
@@ -73,14 +77,31 @@ def parse_yaml(data: bytes | str, where: str) -> Any:
         raise ConfigError(f"{where}{line}: {problem}") from None
 
 
-def load_yaml(path: Path, what: str) -> Any:
+# A large file is parsed once per content: its parsed form is kept (marshal) under ``memo``
+# (the cache's ``yaml/``), keyed by the bytes and these rules, so a cache hit does not pay
+# for YAML again (15 MB took about 20 s of CPU even with libyaml).
+MEMO_MIN_BYTES = 1024 * 1024
+MEMO_FORMAT = b"ocelot-yaml-1:no-aliases:safe\n"
+
+
+def load_yaml(path: Path, what: str, memo: Path | None = None) -> Any:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{what} {path} does not exist") from None
     except OSError as exc:
         raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}") from None
-    return parse_yaml(data, str(path))
+    if memo is None or len(data) < MEMO_MIN_BYTES:
+        return parse_yaml(data, str(path))
+    stored = memo / f"{hashlib.sha256(MEMO_FORMAT + data).hexdigest()}.marshal"
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+        return marshal.loads(stored.read_bytes())
+    parsed = parse_yaml(data, str(path))
+    with contextlib.suppress(OSError, ValueError):  # a read-only cache, a YAML timestamp
+        encoded = marshal.dumps(parsed)
+        memo.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(stored, encoded)
+    return parsed
 
 
 def closest(word: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:

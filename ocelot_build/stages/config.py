@@ -104,7 +104,7 @@ def short_tag(tag: str) -> str:
     return tag.removeprefix(TAG_PREFIX)
 
 
-def load_distributions(path: Path | None = None) -> DistributionsFile:
+def load_distributions(path: Path | None = None, memo: Path | None = None) -> DistributionsFile:
     """Load, validate and resolve a distributions file; every error names its field.
 
     A ``base`` this file does not define may name a shipped distribution
@@ -112,7 +112,7 @@ def load_distributions(path: Path | None = None) -> DistributionsFile:
     copying it, and the shipped entry keeps its own ``config-file``, resolved in its tree.
     """
     source = (path or DEFAULT_CONFIG).resolve()
-    data = load_yaml(source, "distributions file")
+    data = load_yaml(source, "distributions file", memo)  # memo: see yamlio
     errors: list[str] = []
     raw = _top_level(data, errors)
     entries = raw.get("distributions") or {}

@@ -49,7 +49,11 @@ def _verify(root: Path) -> Iterator[Path]:
     yield from root.glob("verify/*.json")
 
 
-KINDS = {"repos": _repos, "trees": _trees, "layers": _layers, "verify": _verify}
+def _yaml(root: Path) -> Iterator[Path]:
+    yield from root.glob("yaml/*.marshal")
+
+
+KINDS = {"repos": _repos, "trees": _trees, "layers": _layers, "verify": _verify, "yaml": _yaml}
 
 
 def entries(cache: Cache) -> list[Entry]:
@@ -123,7 +127,7 @@ def parser() -> argparse.ArgumentParser:
         "(prune; a dry run unless --apply).",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("info", help="sizes per kind: repos, trees, layers, verify")
+    sub.add_parser("info", help="sizes per kind: repos, trees, layers, verify, yaml")
     pr = sub.add_parser("prune", help="remove entries unused for DAYS (dry run by default)")
     pr.add_argument(
         "--older-than",

@@ -49,6 +49,7 @@ class BootSpec:
     cpu_fd: int | None = None  # the box's CPU counter, read at the first event/next
     cpu_kind: str = "ns"  # how to read it (``cgroups.read_cpu``)
     layer_uid: int | None = None  # run the layer as this uid (the check runs as root)
+    inittrace: bool = False  # GODEBUG=inittrace=1, and its lines in the report
 
     def to_line(self) -> str:
         return json.dumps(asdict(self)) + "\n"
@@ -110,6 +111,8 @@ def boot(spec: BootSpec, say: Any, expiry: Expiry) -> VerifyReport:
             config = scratch / "config.yaml"
             write_config(config, generated_config(spec.plan, receiver, sink.endpoint))
         env = _environment(api.address, config, scratch, spec.memory_mb)
+        if spec.inittrace:
+            env["GODEBUG"] = "inittrace=1"
         argv = [*spec.launcher, str(layer / BINARY)]
         proc = ExtensionProcess(
             argv, env=env, cwd=layer, join_fds=spec.join_fds, user=spec.layer_uid
@@ -162,6 +165,7 @@ def _report(session: Session, status: str, reason: str, emulated: bool) -> Verif
         exit_code=session.proc.returncode,
         notes=tuple(notes),
         log_tail=session.proc.tail(40),
+        init_trace=tuple(line for line in session.proc.lines if line.startswith("init ")),
     )
 
 

@@ -53,6 +53,7 @@ class Limits:
     memory_mb: int = MEMORY_MB_DEFAULT
     sandbox: bool = True
     limits: bool = True
+    inittrace: bool = False  # GODEBUG=inittrace=1: Go times every package init (costs)
 
     @classmethod
     def checked(
@@ -62,6 +63,7 @@ class Limits:
         memory_mb: int,
         sandbox: bool,
         limits: bool = True,
+        inittrace: bool = False,
     ) -> Limits:
         """UsageError (exit 2) for a value out of range, naming what is allowed."""
         for name, value in (("timeout", timeout), ("deadline", deadline)):
@@ -71,7 +73,7 @@ class Limits:
         if problem is not None:
             raise UsageError(f"memory {problem}")
         total = deadline if deadline is not None else DEADLINE_STEPS * timeout
-        return cls(float(timeout), float(total), memory_mb, sandbox, limits)
+        return cls(float(timeout), float(total), memory_mb, sandbox, limits, inittrace)
 
 
 def verify_layer(
@@ -87,6 +89,7 @@ def verify_layer(
     deadline: float | None = None,
     memory_mb: int = MEMORY_MB_DEFAULT,
     limits: bool = True,
+    inittrace: bool = False,
 ) -> VerifyReport:
     """Boot the layer in ``zip_path`` against a local Lambda and return the report.
 
@@ -102,7 +105,7 @@ def verify_layer(
     full vCPU: below it they stretch with the CPU share. ``sandbox=False`` runs unisolated.
     """
     zip_path = Path(zip_path)
-    checked = Limits.checked(timeout, deadline, memory_mb, sandbox, limits)
+    checked = Limits.checked(timeout, deadline, memory_mb, sandbox, limits, inittrace)
     say = log or (lambda _line: None)
     if components is None:
         manifest = read_manifest(zip_path) if zip_path.is_file() else None
@@ -213,6 +216,7 @@ def _boot(
                 deadline,
                 limits.memory_mb,
                 layer_uid=layer_uid(placement),
+                inittrace=limits.inittrace,
                 **box.spec_fields(),
             )
             report = box.finish(run_session(placement, spec, say, box.fds))

@@ -55,6 +55,7 @@ class VerifyReport:
     init_cpu_ms: float | None = None
     cpu_ms: float | None = None  # the whole check, the kernel's count
     peak_memory_kb: int | None = None  # as the memory limit counts it
+    init_trace: tuple[str, ...] = ()  # Go's inittrace lines when asked for; not in manifests
 
     @property
     def passed(self) -> bool:
@@ -83,6 +84,7 @@ class VerifyReport:
         data = asdict(self)
         for key in ("signals", "budget_violations", "notes", "log_tail", "not_enforced"):
             data[key] = list(data[key])
+        data.pop("init_trace")
         if self.status != FAILED:
             data.pop("log_tail")
         return data

@@ -34,7 +34,7 @@ _NUMBERS: dict[str, tuple[float, float]] = {
 }
 _CHOICES = {"status": (PASSED, FAILED), "config": ("generated", "bundled")}
 _STRINGS = ("reason", "error_type", "collector_error")
-_LISTS = {"signals": 3, "notes": 100, "log_tail": 40}
+_LISTS = {"signals": 3, "notes": 100, "log_tail": 40, "init_trace": 5000}
 WIRE_FIELDS = frozenset([*_NUMBERS, *_CHOICES, *_STRINGS, *_LISTS])
 
 

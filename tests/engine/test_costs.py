@@ -24,7 +24,7 @@ def test_every_component_outside_minimal_gets_a_row_and_a_chart(args, tmp_path, 
     assert costs.main(args) == 0, capsys.readouterr().err
     out = tmp_path / "costs"
     data = json.loads((out / "component-costs.json").read_text())
-    tags = [r["tag"] for r in data["rows"]]
+    tags = {r["tag"] for r in data["rows"]}
     # the stand-in's components, less minimal's own (otlp, batch, otlphttp)
     assert sorted(tags) == [
         "connector.spanmetrics",
@@ -44,8 +44,11 @@ def test_every_component_outside_minimal_gets_a_row_and_a_chart(args, tmp_path, 
     # the stand-in's collector is not a real one: its boot check fails, which the row says
     assert spanmetrics["init_ms"] is None and "boot check failed" in spanmetrics["note"]
     assert data["base"]["amd64"]["zip_size"] > 0
+    assert data["memory_mb"] == [128, 1769] and len(data["load"]) == 2
+    assert {r["memory_mb"] for r in data["rows"]} == {128, 1769}  # a row per size
     table = (out / "component-costs.md").read_text()
     assert "| `connector.spanmetrics` | connector | upstream |" in table
+    assert "### amd64, 128 MB" in table and "### amd64, 1,769 MB" in table
     assert (out / "component-costs.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -56,13 +59,15 @@ def test_another_architecture_gets_sizes_only(args, tmp_path, capsys):
     [row] = data["rows"]
     assert row["architecture"] == "arm64" and row["zip_mib"] > 0
     assert row["init_ms"] is None and row["note"].startswith("sizes only")
-    assert data["base"]["arm64"]["init_ms"] is None
+    assert data["base"]["arm64"]["boots"] is None and row["memory_mb"] is None
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
         (["--runs", "0"], "--runs must be at least 1, got 0"),
+        (["--memory-mb", "64"], "--memory-mb must be a whole number of MB from 128 to 10240"),
+        (["--memory-mb", ","], "--memory-mb needs at least one size"),
         (["--only", "exporter.nope"], "--only: exporter.nope not a component outside minimal"),
         (["-a", "s390x"], "unknown architecture 's390x'"),
     ],

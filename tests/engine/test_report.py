@@ -44,7 +44,7 @@ def test_report_lists_each_layer_with_sizes_and_ids(request_for, tmp_path, stand
         for a in artifacts
         if a.distribution == "minimal-memlimit" and a.architecture is Architecture.AMD64
     ).manifest.zip.size
-    assert f"| {size / 1e6:.2f} |" in memlimit_amd64
+    assert f"| {size / 2**20:.2f} |" in memlimit_amd64
     assert "memory_limiter" in memlimit_amd64
     assert standin.main_commit[:12] in text and "example/upstream" in text
     assert str(standin.path) not in text

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from ocelot_build import cli
+from ocelot_build import cli, summary
 from ocelot_build.api import build_layers
 from ocelot_build.core.errors import VerifyError
 from ocelot_build.core.model import Architecture
@@ -82,8 +82,12 @@ def test_a_skipped_boot_check_shows_in_the_summary_with_init_columns(
 
 
 def test_the_check_columns_show_status_and_init_ms():
-    assert cli._check_cells({"status": "passed", "init_ms": 212.4}) == ("passed", "212 ms")
-    assert cli._check_cells({"status": "passed", "init_ms": 900.0, "emulated": True}) == (
+    assert summary._check_cells({"status": "passed", "init_ms": 212.4}) == ("passed", "212 ms")
+    assert summary._check_cells({"status": "passed", "init_ms": 900.0, "emulated": True}) == (
         "passed (qemu)",
         "900 ms",
     )
+    # in the box: the init at the distribution's memory size, wall and CPU
+    at_size = {"status": "passed", "init_ms": 467.2, "init_cpu_ms": 33.4, "memory_mb": 128}
+    assert summary._check_cells(at_size) == ("passed", "467 ms (33 ms CPU) at 128 MB")
+    assert summary._check_cells({"status": "failed", "memory_mb": 1769}) == ("failed", "-")

@@ -69,3 +69,23 @@ def test_yaml_is_scanned_by_libyaml_with_the_same_alias_rule(monkeypatch):
     assert parse_yaml("a: [1, 2]\nb: {c: x}\n", "f.yaml") == {"a": [1, 2], "b": {"c": "x"}}
     with pytest.raises(ConfigError, match=r"^f.yaml line 1: anchors and aliases"):
         parse_yaml("a: &x [1]\nb: *x\n", "f.yaml")
+
+
+def test_a_large_file_is_parsed_once_per_content(tmp_path, monkeypatch):
+    from ocelot_build.core import yamlio
+
+    entries = {f"w{i}": {"description": "x" * 60, "build-tags": ["custom"]} for i in range(10000)}
+    path = write_dists(tmp_path / "big.yaml", entries)
+    assert path.stat().st_size > yamlio.MEMO_MIN_BYTES
+    memo = tmp_path / "cache" / "yaml"
+    first = config.load_distributions(path, memo=memo)
+    assert len(list(memo.glob("*.marshal"))) == 1
+
+    def refuse(*args):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(yamlio, "parse_yaml", refuse)
+    assert config.load_distributions(path, memo=memo) == first  # served from the memo
+    path.write_text(path.read_text().replace("w9999", "w99999"))
+    with pytest.raises(AssertionError, match="parsed again"):  # new bytes, new parse
+        config.load_distributions(path, memo=memo)
