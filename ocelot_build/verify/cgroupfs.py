@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocelot_build.verify.box import Shape
-from ocelot_build.verify.cgroups import Leaf, kill_members, remove_dirs, shape_v1, shape_v2
+from ocelot_build.verify.cgroups import (
+    Leaf,
+    kill_members,
+    read_control,
+    remove_dirs,
+    shape_v1,
+    shape_v2,
+    write_control,
+)
 
 PREFIX = "ocelot-verify-"
 V1 = ("memory", "cpu", "cpuacct", "pids")
@@ -86,7 +94,7 @@ def find(proc: Path = Path("/proc/self")) -> Hierarchies:
     unified = mounts.get("cgroup2")
     if unified is not None and "" in own:
         base = _under(unified, own[""])
-        if set(V2) <= set(_read(base / "cgroup.controllers").split()):
+        if set(V2) <= set(read_control(base / "cgroup.controllers").split()):
             return Hierarchies(2, {"unified": _delegated(base)})
     if all(c in mounts for c in V1):
         return Hierarchies(1, {c: _under(mounts[c], own.get(c, "/")) for c in V1})
@@ -103,19 +111,19 @@ def _delegated(base: Path) -> Path:
     in a delegated scope the processes in it (the caller and its parents) move to the
     leaf ``ocelot-main`` first, as container managers do in their delegated scopes."""
     control = base / "cgroup.subtree_control"
-    if set(V2) <= set(_read(control).split()):
+    if set(V2) <= set(read_control(control).split()):
         return base
     want = " ".join("+" + c for c in V2)
     try:
         try:
-            _write(control, want)
+            write_control(control, want)
         except OSError:
             main = base / V2_MAIN
             main.mkdir(exist_ok=True)
-            for pid in _read(base / "cgroup.procs").split():
+            for pid in read_control(base / "cgroup.procs").split():
                 with contextlib.suppress(ProcessLookupError):
-                    _write(main / "cgroup.procs", pid)
-            _write(control, want)
+                    write_control(main / "cgroup.procs", pid)
+            write_control(control, want)
     except OSError as exc:
         raise NoBox(
             f"cannot enable memory, cpu and pids below cgroup {base} ({exc.strerror or exc}); "
@@ -128,7 +136,7 @@ def _mounts(mountinfo: Path) -> dict[str, Path]:
     """v1 controller -> its mount point (a co-mounted ``cpu,cpuacct`` gives both), and
     ``cgroup2`` -> the unified mount point."""
     found: dict[str, Path] = {}
-    for line in _read(mountinfo).splitlines():
+    for line in read_control(mountinfo).splitlines():
         parts = line.split()
         if "-" not in parts:
             continue
@@ -147,7 +155,7 @@ def _mounts(mountinfo: Path) -> dict[str, Path]:
 def _own(cgroup: Path) -> dict[str, str]:
     """Controller -> our cgroup path in it ("" is the v2 entry, ``0::/path``)."""
     own = {}
-    for line in _read(cgroup).splitlines():
+    for line in read_control(cgroup).splitlines():
         _, controllers, path = line.split(":", 2)
         for controller in controllers.split(",") if controllers else [""]:
             own[controller] = path
@@ -164,15 +172,3 @@ def _stale(name: str) -> bool:
     if not pid.isdigit() or int(pid) == os.getpid():
         return False
     return not Path(f"/proc/{pid}").exists()
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:
-        return ""
-
-
-def _write(path: Path, value: str) -> None:
-    with open(path, "w") as f:
-        f.write(value)

@@ -54,17 +54,17 @@ class Leaf:
 
     def figures(self) -> Figures:
         path, kind = self.cpu_file()
-        cpu = read_cpu(_read(path), kind)
+        cpu = read_cpu(read_control(path), kind)
         if self.version == 1:
             mem = self.dirs["memory"]
-            peak = _int(_read(mem / "memory.max_usage_in_bytes"))
-            oom = _keyed(_read(mem / "memory.oom_control")).get("oom_kill", 0)
+            peak = _int(read_control(mem / "memory.max_usage_in_bytes"))
+            oom = _keyed(read_control(mem / "memory.oom_control")).get("oom_kill", 0)
             pids = self.dirs["pids"]
         else:
             mem = pids = self.dirs["unified"]
-            peak = _int(_read(mem / "memory.peak"))
-            oom = _keyed(_read(mem / "memory.events")).get("oom_kill", 0)
-        refused = _keyed(_read(pids / "pids.events")).get("max", 0)
+            peak = _int(read_control(mem / "memory.peak"))
+            oom = _keyed(read_control(mem / "memory.events")).get("oom_kill", 0)
+        refused = _keyed(read_control(pids / "pids.events")).get("max", 0)
         return Figures(cpu, None if peak is None else peak // 1024, oom, refused)
 
     def remove(self) -> None:
@@ -75,23 +75,23 @@ class Leaf:
 def shape_v1(dirs: dict[str, Path], shape: Shape) -> None:
     """memory (and memory+swap, when the kernel counts swap), CFS quota, pids."""
     mem = dirs["memory"]
-    _write(mem / "memory.limit_in_bytes", str(shape.memory_bytes))
+    write_control(mem / "memory.limit_in_bytes", str(shape.memory_bytes))
     if (mem / "memory.memsw.limit_in_bytes").exists():
-        _write(mem / "memory.memsw.limit_in_bytes", str(shape.memory_bytes))
+        write_control(mem / "memory.memsw.limit_in_bytes", str(shape.memory_bytes))
     if shape.quota_us is not None:
-        _write(dirs["cpu"] / "cpu.cfs_period_us", str(shape.period_us))
-        _write(dirs["cpu"] / "cpu.cfs_quota_us", str(shape.quota_us))
-    _write(dirs["pids"] / "pids.max", str(shape.pids))
+        write_control(dirs["cpu"] / "cpu.cfs_period_us", str(shape.period_us))
+        write_control(dirs["cpu"] / "cpu.cfs_quota_us", str(shape.quota_us))
+    write_control(dirs["pids"] / "pids.max", str(shape.pids))
 
 
 def shape_v2(leaf: Path, shape: Shape) -> None:
     """memory.max (no swap, as on Lambda), cpu.max, pids.max."""
-    _write(leaf / "memory.max", str(shape.memory_bytes))
+    write_control(leaf / "memory.max", str(shape.memory_bytes))
     if (leaf / "memory.swap.max").exists():
-        _write(leaf / "memory.swap.max", "0")
+        write_control(leaf / "memory.swap.max", "0")
     if shape.quota_us is not None:
-        _write(leaf / "cpu.max", f"{shape.quota_us} {shape.period_us}")
-    _write(leaf / "pids.max", str(shape.pids))
+        write_control(leaf / "cpu.max", f"{shape.quota_us} {shape.period_us}")
+    write_control(leaf / "pids.max", str(shape.pids))
 
 
 def read_cpu(text: str, kind: str) -> float | None:
@@ -130,9 +130,9 @@ def kill_members(directory: Path) -> None:
     kill_file = directory / "cgroup.kill"
     if kill_file.exists():
         with contextlib.suppress(OSError):
-            _write(kill_file, "1")
+            write_control(kill_file, "1")
             return
-    for word in _read(directory / "cgroup.procs").split():
+    for word in read_control(directory / "cgroup.procs").split():
         with contextlib.suppress(ProcessLookupError, PermissionError, ValueError):
             os.kill(int(word), signal.SIGKILL)
 
@@ -152,13 +152,15 @@ def _int(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _read(path: Path) -> str:
+def read_control(path: Path) -> str:
+    """A control file's text; empty when it is absent (a controller this kernel lacks)."""
     try:
         return path.read_text()
     except OSError:
         return ""
 
 
-def _write(path: Path, value: str) -> None:
+def write_control(path: Path, value: str) -> None:
+    """Write one value, unbuffered in one write(2), as cgroupfs wants it."""
     with open(path, "w") as f:
         f.write(value)
