@@ -16,6 +16,7 @@ from ocelot_build.core import proc
 from ocelot_build.core.errors import OptionParser, UsageError, command_main, path_option
 from ocelot_build.core.files import split_list
 from ocelot_build.core.model import Architecture
+from ocelot_build.core.options import add_config_options, add_upstream_options
 from ocelot_build.core.runtimes import check_layer_name, check_runtimes, longest_suffix
 from ocelot_build.publish import stack as publish
 from ocelot_build.stages.config import ALL_ALONE, load_distributions
@@ -41,34 +42,11 @@ def parser() -> argparse.ArgumentParser:
         default="amd64",
         help="amd64, arm64, comma-separated, or 'all' (default: amd64)",
     )
-    p.add_argument(
-        "-r",
-        "--upstream-repo",
-        default=api.DEFAULT_UPSTREAM_REPO,
-        help="owner/name on GitHub, a git URL, or a local path",
-    )
-    p.add_argument(
-        "-b",
-        "--upstream-ref",
-        default=api.DEFAULT_UPSTREAM_REF,
-        help="branch, tag, or full/short commit SHA (default: main)",
-    )
+    add_upstream_options(p)
     p.add_argument(
         "-l", "--layer-name", default=api.DEFAULT_LAYER_NAME, help="base layer name (default: ocel)"
     )
-    p.add_argument(
-        "-c",
-        "--config",
-        type=path_option,
-        default=None,
-        help="distributions file (default: config/distributions.yaml)",
-    )
-    p.add_argument(
-        "--components",
-        type=path_option,
-        default=None,
-        help="overlay component registry (default: config/components.yaml)",
-    )
+    add_config_options(p)
     p.add_argument(
         "-o",
         "--output-dir",

@@ -19,10 +19,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ocelot_build.api import DEFAULT_UPSTREAM_REF, DEFAULT_UPSTREAM_REPO, BuildRequest
+from ocelot_build.api import BuildRequest
 from ocelot_build.core.errors import OptionParser, command_main, path_option
 from ocelot_build.core.files import PROJECT_ROOT, temp_prefix
 from ocelot_build.core.model import Architecture
+from ocelot_build.core.options import add_config_options, add_upstream_options
 from ocelot_build.core.progress import Progress
 from ocelot_build.stages.catalogue import Component
 from ocelot_build.stages.collector_config import component_ids
@@ -124,30 +125,9 @@ def parser() -> argparse.ArgumentParser:
         description="Every build tag a distribution may use at the upstream commit: kind, "
         "tag, YAML id, Go module, and its measured size and init cost.",
     )
-    p.add_argument(
-        "-r",
-        "--upstream-repo",
-        default=DEFAULT_UPSTREAM_REPO,
-        help="owner/name on GitHub, a git URL, or a local path",
-    )
-    p.add_argument(
-        "-b",
-        "--upstream-ref",
-        default=DEFAULT_UPSTREAM_REF,
-        help="branch, tag, or full/short commit SHA",
-    )
-    p.add_argument(
-        "-c",
-        "--config",
-        type=path_option,
-        default=None,
-        help="distributions file, for its components: (default: config/distributions.yaml)",
-    )
-    p.add_argument(
-        "--components",
-        type=path_option,
-        default=None,
-        help="overlay component registry (default: config/components.yaml)",
+    add_upstream_options(p)
+    add_config_options(
+        p, "distributions file, for its components: (default: config/distributions.yaml)"
     )
     p.add_argument(
         "--costs",

@@ -33,6 +33,7 @@ from ocelot_build.core.errors import (
 )
 from ocelot_build.core.files import atomic_write_bytes, split_list, write_json
 from ocelot_build.core.model import Architecture
+from ocelot_build.core.options import add_config_options, add_upstream_options
 from ocelot_build.core.progress import Progress
 from ocelot_build.stages.catalogue import Component, members
 from ocelot_build.stages.config import Distribution, short_tag
@@ -48,32 +49,9 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m ocelot_build.costs",
         description=f"What each component adds to {BASE!r}: size, init time, memory, modules.",
     )
-    p.add_argument(
-        "-r",
-        "--upstream-repo",
-        default=api.DEFAULT_UPSTREAM_REPO,
-        help="owner/name on GitHub, a git URL, or a local path",
-    )
-    p.add_argument(
-        "-b",
-        "--upstream-ref",
-        default=api.DEFAULT_UPSTREAM_REF,
-        help="branch, tag, or full/short commit SHA",
-    )
+    add_upstream_options(p)
     p.add_argument("-a", "--architecture", default="amd64", help="amd64, arm64, or both")
-    p.add_argument(
-        "-c",
-        "--config",
-        type=path_option,
-        default=None,
-        help="distributions file (default: config/distributions.yaml)",
-    )
-    p.add_argument(
-        "--components",
-        type=path_option,
-        default=None,
-        help="overlay component registry (default: config/components.yaml)",
-    )
+    add_config_options(p)
     p.add_argument(
         "-o",
         "--output-dir",
