@@ -128,26 +128,25 @@ def test_the_aws_cli_lines_find_the_arn_and_attach_the_layer(moto):
     assert fn["Environment"]["Variables"] == documented_environment()
 
 
-def test_the_sdk_is_pointed_at_the_local_collector_everywhere():
-    """The pitfall the page explains: the backend in OTEL_EXPORTER_OTLP_ENDPOINT (for the
-    collector's config) and every signal's SDK endpoint on localhost:4318, in all four
-    ways of attaching the layer."""
+def test_the_backend_is_set_in_the_collectors_variable_everywhere():
+    """The pitfall the page explains: the backend goes in OCELOT_BACKEND_ENDPOINT, the
+    variable the shipped config reads, and no OTEL_EXPORTER_OTLP_* is set (the SDK would
+    then send past the collector), in all four ways of attaching the layer."""
     env = documented_environment()
-    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("https://")
-    for signal in ("TRACES", "METRICS", "LOGS"):
-        assert env[f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"] == (
-            f"http://localhost:4318/v1/{signal.lower()}"
-        )
+    assert env == {"OCELOT_BACKEND_ENDPOINT": "https://otlp.example.com"}
+    shipped = (PROJECT_ROOT / "config" / "examples" / "minimal.yaml").read_text()
+    assert "${env:OCELOT_BACKEND_ENDPOINT:-" in shipped
     sam = yaml.safe_load(blocks("yaml")[1])["Resources"]["MyFunction"]["Properties"]
     assert sam["Architectures"] == ["arm64"] and ARN.fullmatch(sam["Layers"][0])
     assert sam["Environment"]["Variables"] == env
     (cdk,) = blocks("python")
     compile(cdk, "quickstart-cdk.py", "exec")
     assert "lambda_.Architecture.ARM_64" in cdk and "layers=[layer]" in cdk
-    assert dict(re.findall(r'"(OTEL_[A-Z_]+)": "([^"]+)"', cdk)) == env
+    assert dict(re.findall(r'"([A-Z][A-Z_]+)": "([^"]+)"', cdk)) == env
     (hcl,) = blocks("hcl")
     assert 'architectures = ["arm64"]' in hcl and ARN.search(hcl)
-    assert dict(re.findall(r"(OTEL_[A-Z_]+) += \"([^\"]+)\"", hcl)) == env
+    assert dict(re.findall(r"([A-Z][A-Z_]+) += \"([^\"]+)\"", hcl)) == env
+    assert "OTEL_EXPORTER_OTLP" not in "".join(blocks("sh") + blocks("yaml") + [cdk, hcl])
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not installed")
