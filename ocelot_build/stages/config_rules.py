@@ -138,13 +138,11 @@ def _optional_errors(where: str, entry: dict[str, Any], source: Path) -> list[st
 
 
 def base_names(entries: dict[str, Any]) -> dict[str, str]:
-    """Each entry's ``base`` when it names another entry of this file (not a shipped one)."""
+    """Each entry's ``base`` when it is a name (in this file, shipped, or unknown)."""
     return {
         name: base
         for name, entry in entries.items()
-        if isinstance(entry, dict)
-        and isinstance(base := entry.get("base"), str)
-        and base in entries
+        if isinstance(entry, dict) and isinstance(base := entry.get("base"), str)
     }
 
 
