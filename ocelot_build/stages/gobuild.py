@@ -19,6 +19,12 @@ XRAY_DISTRIBUTION = (
     ".collectorDistribution=opentelemetry-collector-lambda"
 )
 BINARY_NAME = "collector"
+# The Go compiler's garbage collector at its default (GOGC=100) costs a cold build about a
+# seventh of its CPU. At 400 a cold `minimal` build took 13% less CPU (297 -> 257 s) and 12%
+# less wall time for the same bytes, at ~10% more peak memory per compile (docs/benchmarks.md).
+# GOGC changes only when the compiler and linker collect, never what they write, so it is not
+# part of the cache key; a GOGC the user exported wins.
+COMPILER_GOGC = "400"
 
 
 def ldflags(version: str, commit: str) -> str:
@@ -55,9 +61,14 @@ def go_build(
     out_dir.mkdir(parents=True, exist_ok=True)
     binary = out_dir / BINARY_NAME
     argv: list[str | Path] = [go.go, *build_flags(tags, version, commit), "-o", binary, "."]
-    proc.run(argv, cwd=collector_dir, env=env, verbose=verbose)
+    proc.run(argv, cwd=collector_dir, env=compiler_env(env), verbose=verbose)
     check_elf(binary, arch)
     return binary
+
+
+def compiler_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the compiler's GOGC (``COMPILER_GOGC``) unless it already sets one."""
+    return {"GOGC": COMPILER_GOGC, **env}
 
 
 def check_elf(binary: Path, arch: Architecture) -> None:
