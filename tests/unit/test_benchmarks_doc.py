@@ -41,7 +41,7 @@ def test_every_named_script_starts_and_knows_the_options_the_page_uses():
 
 
 def test_the_costs_command_the_page_gives_knows_its_options():
-    found = re.findall(r"python -m ocelot_build\.costs ((?:[^\n`]|\\\n)*)", PAGE)
+    found = re.findall(r"python -m ocelot_build\.costs ((?:\\\n|[^\n`])*)", PAGE)
     options = {o for rest in found for o in re.findall(r"(--[a-z][a-z-]*)", rest)}
     assert {"--memory-mb", "--runs"} <= options
     result = subprocess.run(
