@@ -1,18 +1,18 @@
 """The costs chart: what the table says, drawn (matplotlib, the ``charts`` extra).
 
 One panel of added zip MiB, then one of added init CPU ms per memory size booted. A bar is
-solid where the figure is a cost by the table's rule (larger than its spread) and pale
-where it is not, with the spread drawn around it, so the chart cannot suggest a cost the
-text calls noise.
+solid where the figure is a cost by the table's rule (``paired``: its 95% interval excludes
+0) and pale where it is not, with that interval drawn around it; bars come from the same
+row properties as the table, so the chart cannot suggest a cost the text calls noise.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ocelot_build.audit.costs_report import BASE, Report, Row
-from ocelot_build.audit.inittrace import measurable
 from ocelot_build.core.errors import UsageError
 
 SOLID, PALE = "#cc6677", "#e8c4cb"
@@ -60,16 +60,38 @@ def chart(report: Report, path: Path) -> None:
     plt.close(fig)
 
 
+@dataclass(frozen=True)
+class Bar:
+    """One component's bar in a CPU panel, straight from its row's properties."""
+
+    value: float  # the added median (0 where there is none)
+    below: float  # the error bar: from value - below to value + above, the 95% interval
+    above: float
+    solid: bool  # a cost by the rule: exactly the row's "CPU" in its measurable column
+
+
+def bar(row: Row | None) -> Bar:
+    """A row's bar, from its own ``cpu`` figure: the value, interval and verdict the table
+    prints for it, so the two cannot differ."""
+    paired = row.cpu if row else None
+    if paired is None or paired.added is None:
+        return Bar(0.0, 0.0, 0.0, False)
+    low, high = paired.bounds or (paired.added, paired.added)
+    return Bar(paired.added, paired.added - low, high - paired.added, paired.measurable)
+
+
 def _cpu_panel(ax: Any, rows: list[Row | None], memory: int) -> None:
-    values = [(r.init_cpu_ms if r else None) or 0.0 for r in rows]
-    spreads = [(r.init_cpu_spread_ms if r else None) or 0.0 for r in rows]
-    colours = [
-        SOLID if r and measurable(r.init_cpu_ms, r.init_cpu_spread_ms) else PALE for r in rows
-    ]
-    ax.barh(range(len(rows)), values, xerr=spreads, color=colours, ecolor="#888888")
+    bars = [bar(r) for r in rows]
+    ax.barh(
+        range(len(rows)),
+        [b.value for b in bars],
+        xerr=[[b.below for b in bars], [b.above for b in bars]],
+        color=[SOLID if b.solid else PALE for b in bars],
+        ecolor="#888888",
+    )
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.set_yticks([])
     ax.set_xlabel(
-        f"added init CPU ms at {memory:,} MB (median, line: spread)\n"
-        "solid: larger than its spread; pale: within it"
+        f"added init CPU ms at {memory:,} MB (median of paired rounds, line: 95% interval)\n"
+        "solid: the interval excludes 0 (a cost); pale: it does not"
     )

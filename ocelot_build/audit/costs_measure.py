@@ -2,10 +2,10 @@
 
 Each layer is booted with the boot check (``ocelot_build.verify``) at every memory size
 asked for, with Go's inittrace on; ``minimal + X`` is booted in turn with ``minimal``,
-round by round, so a change in the machine's load moves both alike. A component's added
-init wall and CPU ms are medians of differences read against the larger of the two
-layers' spreads (``inittrace.measurable``); its package-init ms is Go's own timing of the
-modules it adds.
+round by round, so a change in the machine's load moves both alike. A component's rows
+keep both layers' init wall and CPU ms per round, from which ``paired`` derives the added
+cost and whether it is measurable; its package-init ms is Go's own timing of the modules
+it adds.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from ocelot_build import api
 from ocelot_build.audit import inittrace
 from ocelot_build.audit.costs_report import BASE, Boots, Layer, Row
+from ocelot_build.audit.paired import Paired
 from ocelot_build.core.budgets import MIB
 from ocelot_build.core.errors import UsageError
 from ocelot_build.core.model import Architecture
@@ -78,7 +79,7 @@ def measure(
 
     With ``alongside`` (the base layer) the two are booted in turn, round by round, and the
     base's figures of those same rounds come back too: a change in the machine's load then
-    moves both medians alike instead of showing up as a component's cost.
+    moves both boots of a round alike instead of showing up as a component's cost.
     """
     pair = [artifact] if alongside is None else [artifact, alongside]
     booted = artifact.architecture is host()
@@ -98,10 +99,12 @@ def measure(
 def _boot_rounds(
     pair: list[api.LayerArtifact], runs: int, boot: BootFn, memory_mb: int
 ) -> list[Boots]:
-    """``runs`` rounds at one size; a layer stops at its first failure."""
+    """``runs`` rounds at one size, the order reversed every other round so that neither
+    layer always boots first; a layer stops at its first failure."""
     got: list[list[Boot]] = [[] for _ in pair]
-    for _ in range(runs):
-        for layer, boots in zip(pair, got, strict=True):
+    for r in range(runs):
+        order = list(zip(pair, got, strict=True))
+        for layer, boots in order[:: -1 if r % 2 else 1]:
             if not (boots and boots[-1].failure):
                 boots.append(boot(layer, memory_mb))
     return [_boots(b) for b in got]
@@ -113,7 +116,10 @@ def _boots(boots: list[Boot]) -> Boots:
         init_ms=tuple(b.init_ms for b in ok if b.init_ms is not None),
         rss_kb=tuple(b.memory_kb for b in ok if b.memory_kb is not None),
         failed=next((b.failure for b in boots if b.failure), ""),
-        cpu_ms=tuple(b.cpu_ms for b in ok if b.cpu_ms is not None),
+        # all or nothing, so that a layer's i-th figure is always its i-th round's
+        cpu_ms=tuple(b.cpu_ms for b in ok if b.cpu_ms is not None)
+        if all(b.cpu_ms is not None for b in ok)
+        else (),
         inits=tuple(b.inits for b in ok if b.inits),
     )
 
@@ -138,29 +144,17 @@ def compare(comp: Component, arch: str, base: Layer, layer: Layer) -> list[Row]:
 
 
 def _at_size(row: Row, b: Boots, x: Boots, modules: frozenset[str]) -> Row:
-    """Init, CPU and memory added at one size; each spread is the larger of the two."""
+    """Init, CPU and memory added at one size; wall and CPU kept round by round, paired
+    with the base's boots of the same rounds (``paired`` derives the cost from them)."""
     if x.failed or b.failed:
         return replace(row, note=x.failed or f"{BASE}: {b.failed}")
-    wall, cpu = _added(x.init_median, b.init_median), _added(x.cpu_median, b.cpu_median)
-    wall_spread, cpu_spread = (
-        _wider(x.init_spread, b.init_spread),
-        _wider(x.cpu_spread, b.cpu_spread),
-    )
     by_module = [inittrace.by_module(_as_inits(i), sorted(modules)) for i in x.inits]
-    found = [
-        n
-        for n, v, s in (("wall", wall, wall_spread), ("CPU", cpu, cpu_spread))
-        if inittrace.measurable(v, s)
-    ]
     return replace(
         row,
-        init_ms=wall,
-        init_spread_ms=wall_spread,
-        init_cpu_ms=cpu,
-        init_cpu_spread_ms=cpu_spread,
+        wall=Paired.of(b.init_ms, x.init_ms),
+        cpu=Paired.of(b.cpu_ms, x.cpu_ms),
         package_init_ms=inittrace.attributed(by_module, row.modules_added) if by_module else None,
         rss_mib=_added(x.rss_median, b.rss_median, 1024),
-        measurable=", ".join(found) or "no",
     )
 
 
@@ -170,7 +164,3 @@ def _as_inits(inits: Mapping[str, float]) -> list[inittrace.PackageInit]:
 
 def _added(x: float | None, b: float | None, unit: float = 1.0) -> float | None:
     return None if x is None or b is None else (x - b) / unit
-
-
-def _wider(x: float | None, b: float | None) -> float | None:
-    return None if x is None or b is None else max(x, b)

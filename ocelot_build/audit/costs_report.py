@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocelot_build.audit.paired import Paired
 from ocelot_build.core.budgets import MIB
 
 BASE = "minimal"  # the layer every component is added to
@@ -55,8 +56,8 @@ def _median(values: Sequence[float]) -> float | None:
 
 
 def _spread(values: Sequence[float]) -> float | None:
-    """max - min; None for fewer than two boots (one boot says nothing of the noise, so
-    nothing read against it can be called measurable)."""
+    """max - min; None for fewer than two boots. It describes the base layer's own boots
+    on the page; whether a component's figure is a cost is ``paired``'s rule, not this."""
     return max(values) - min(values) if len(values) > 1 else None
 
 
@@ -74,9 +75,10 @@ class Layer:
 class Row:
     """What one component adds to the base layer on one architecture at one memory size.
 
-    Each spread is the larger of the two layers' spreads over the same rounds; a figure is
-    a cost only where it is larger than its spread (``inittrace.measurable``), and
-    ``measurable`` names those figures ("" when nothing was booted)."""
+    ``wall`` and ``cpu`` hold both layers' figures round by round; every added figure, its
+    interval and the "measurable" verdict are derived from them by ``paired`` (the one
+    rule), so the page, the JSON and the chart, all made from these properties, cannot
+    disagree."""
 
     tag: str
     kind: str
@@ -84,16 +86,30 @@ class Row:
     architecture: str
     zip_mib: float | None = None
     unzipped_mib: float | None = None
-    init_ms: float | None = None
-    init_spread_ms: float | None = None
     rss_mib: float | None = None
     modules_added: tuple[str, ...] = ()
     note: str = ""
     memory_mb: int | None = None
-    init_cpu_ms: float | None = None
-    init_cpu_spread_ms: float | None = None
     package_init_ms: float | None = None  # Go's own timing of the added modules' inits
-    measurable: str = ""
+    wall: Paired | None = None  # init wall ms, minimal's and this layer's, per round
+    cpu: Paired | None = None  # init CPU ms, likewise
+
+    @property
+    def init_ms(self) -> float | None:
+        return None if self.wall is None else self.wall.added
+
+    @property
+    def init_cpu_ms(self) -> float | None:
+        return None if self.cpu is None else self.cpu.added
+
+    @property
+    def measurable(self) -> str:
+        """Which added figures are costs by the rule: "wall", "CPU", both, "no"; "" when
+        nothing was booted."""
+        if self.wall is None and self.cpu is None:
+            return ""
+        found = [n for n, p in (("wall", self.wall), ("CPU", self.cpu)) if p and p.measurable]
+        return ", ".join(found) or "no"
 
 
 @dataclass
@@ -124,6 +140,10 @@ def markdown(report: Report) -> str:
         f"{report.collector_version}), Go {report.go_version}; {BASE} is "
         f"`{', '.join(report.base_tags)}`; {report.runs} boots per layer at {booted_at}.",
         "",
+        f"Each added init figure is the median of the per-round differences from {BASE} "
+        "(booted in turn), with its 95% interval in brackets; it is measurable where that "
+        "interval excludes 0 (the sign test at 5%; fewer than 6 rounds have no interval).",
+        "",
     ]
     for arch, base in report.base.items():
         sizes: list[int | None] = [*sorted(base.boots)] if base.boots else [None]
@@ -139,17 +159,15 @@ def _table(report: Report, arch: str, base: Layer, memory: int | None) -> list[s
     figures += f" unzipped, {len(base.modules)} modules"
     boots = (base.boots or {}).get(memory) if memory else None
     if boots and boots.init_median is not None:
-        figures += f", init {boots.init_median:.0f} ms (spread {_num(boots.init_spread, '{:.0f}')})"
+        figures += f", init {boots.init_median:.0f} ms (range {_num(boots.init_spread, '{:.0f}')})"
         if boots.cpu_median is not None:
-            figures += (
-                f", {boots.cpu_median:.1f} ms CPU (spread {_num(boots.cpu_spread, '{:.1f}')})"
-            )
+            figures += f", {boots.cpu_median:.1f} ms CPU (range {_num(boots.cpu_spread, '{:.1f}')})"
         if boots.rss_median is not None:
             figures += f", peak memory {boots.rss_median / 1024:.1f} MiB"
     lines = [title, "", figures + ".", ""]
     lines.append(
-        "| component | kind | source | + zip MiB | + unzipped MiB | + init ms (spread) "
-        "| + init CPU ms (spread) | its package inits ms | + memory MiB | + modules "
+        "| component | kind | source | + zip MiB | + unzipped MiB | + init ms [95% interval] "
+        "| + init CPU ms [95% interval] | its package inits ms | + memory MiB | + modules "
         "| measurable | note |"
     )
     lines.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|")
@@ -158,8 +176,7 @@ def _table(report: Report, arch: str, base: Layer, memory: int | None) -> list[s
         key=lambda r: (-(r.zip_mib or 0.0), r.tag),
     )
     for r in rows:
-        wall = f"{_num(r.init_ms, '{:+.0f}')} ({_num(r.init_spread_ms, '{:.0f}')})"
-        cpu = f"{_num(r.init_cpu_ms, '{:+.1f}')} ({_num(r.init_cpu_spread_ms, '{:.1f}')})"
+        wall, cpu = _cell(r.wall, "{:+.0f}"), _cell(r.cpu, "{:+.1f}")
         lines.append(
             f"| `{r.tag}` | {r.kind} | {r.source} | {_num(r.zip_mib)} | "
             f"{_num(r.unzipped_mib)} | {wall} | {cpu} | {_num(r.package_init_ms, '{:.2f}')} | "
@@ -195,8 +212,40 @@ def as_json(report: Report) -> dict[str, Any]:
         "load": list(report.load),
         "base_tags": list(report.base_tags),
         "base": {arch: _layer_json(b) for arch, b in report.base.items()},
-        "rows": [r.__dict__ | {"modules_added": list(r.modules_added)} for r in report.rows],
+        "rows": [row_json(r) for r in report.rows],
     }
+
+
+def _cell(figure: Paired | None, fmt: str) -> str:
+    """``+12 [+5, +20]``: the added median and its interval ("-" where there is none)."""
+    if figure is None:
+        return "-"
+    bounds = figure.bounds
+    around = "[-]" if bounds is None else f"[{fmt.format(bounds[0])}, {fmt.format(bounds[1])}]"
+    return f"{_num(figure.added, fmt)} {around}"
+
+
+def row_json(r: Row) -> dict[str, Any]:
+    """A row as the JSON has it: the derived figures, and the rounds they come from, so
+    the rule can be recomputed from the file alone."""
+    plain = {k: v for k, v in r.__dict__.items() if k not in ("wall", "cpu")}
+    figures: dict[str, Any] = {}
+    rounds: dict[str, Any] = {}
+    for key, paired in (("init_ms", r.wall), ("init_cpu_ms", r.cpu)):
+        bounds = None if paired is None else paired.bounds
+        figures[key] = None if paired is None else paired.added
+        figures[f"{key}_interval"] = None if bounds is None else list(bounds)
+        if paired is not None:  # [minimal's, this layer's] per round
+            rounds[key] = [[b, x] for b, x in zip(paired.base, paired.layer, strict=True)]
+    return (
+        plain
+        | figures
+        | {
+            "measurable": r.measurable,
+            "modules_added": list(r.modules_added),
+            "rounds": rounds or None,
+        }
+    )
 
 
 def _layer_json(layer: Layer) -> dict[str, Any]:

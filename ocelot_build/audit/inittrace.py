@@ -96,12 +96,6 @@ def attributed(samples: Sequence[Mapping[str, float]], modules: Iterable[str]) -
     return statistics.median(sum(v for k, v in s.items() if k in wanted) for s in samples)
 
 
-def measurable(added: float | None, spread: float | None) -> bool:
-    """The one rule for calling a difference a cost: larger than the spread it is read
-    against (max - min of the boots it comes from). Anything smaller is noise here."""
-    return added is not None and spread is not None and abs(added) > spread
-
-
 def top(samples: Sequence[Mapping[str, float]], n: int = 15) -> list[tuple[str, float]]:
     """The ``n`` heaviest keys by median over samples, heaviest first."""
     medians = median_by_key(samples)

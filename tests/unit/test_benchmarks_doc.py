@@ -38,3 +38,18 @@ def test_every_named_script_starts_and_knows_the_options_the_page_uses():
         assert result.returncode == 0, (script, result.stderr[-500:])
         missing = sorted(o for o in options if o not in result.stdout)
         assert not missing, f"{script} --help lacks {missing}, which docs/benchmarks.md uses"
+
+
+def test_the_costs_command_the_page_gives_knows_its_options():
+    found = re.findall(r"python -m ocelot_build\.costs ((?:\\\n|[^\n`])*)", PAGE)
+    options = {o for rest in found for o in re.findall(r"(--[a-z][a-z-]*)", rest)}
+    assert {"--memory-mb", "--runs"} <= options
+    result = subprocess.run(
+        [sys.executable, "-m", "ocelot_build.costs", "--help"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-500:]
+    assert not sorted(o for o in options if o not in result.stdout)

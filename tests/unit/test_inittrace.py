@@ -1,4 +1,4 @@
-"""Go's inittrace lines: parsed strictly, attributed to modules, and the measurable rule."""
+"""Go's inittrace lines: parsed strictly, attributed to modules."""
 
 from __future__ import annotations
 
@@ -65,18 +65,3 @@ def test_init_time_is_summed_per_module_and_attributed_by_median():
     assert inittrace.attributed(boots, MODULES) == pytest.approx(0.61)
     assert inittrace.attributed([], MODULES) == 0.0
     assert inittrace.top(boots, 2)[0] == ("github.com/prometheus/client_golang", 0.41)
-
-
-@pytest.mark.parametrize(
-    ("added", "spread", "expected"),
-    [
-        (12.0, 10.0, True),
-        (-12.0, 10.0, True),
-        (10.0, 10.0, False),
-        (3.0, 10.0, False),
-        (None, 1.0, False),
-        (5.0, None, False),
-    ],
-)
-def test_a_cost_is_measurable_only_when_larger_than_its_spread(added, spread, expected):
-    assert inittrace.measurable(added, spread) is expected
