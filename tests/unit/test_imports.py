@@ -133,3 +133,25 @@ def test_the_build_cli_starts_without_the_heavy_libraries():
     assert "ocelot_build.stages.builder" in loaded
     heavy = sorted(m for m in loaded if any(m == h or m.startswith(f"{h}.") for h in HEAVY))
     assert not heavy, f"import ocelot_build.cli loads {heavy[:8]}"
+
+
+def test_the_lambda_model_is_botocores_own_without_importing_botocore():
+    """The layer-name and runtime rules come from the same model botocore's loader reads
+    (newest API version, compressed or not), and reading it imports no botocore module."""
+    from botocore.loaders import Loader
+
+    from ocelot_build.core import runtimes
+
+    loader = Loader()
+    assert runtimes._shapes() == loader.load_service_model("lambda", "service-2")["shapes"]
+    regions = {r for p in loader.load_data("endpoints")["partitions"] for r in p["regions"]}
+    assert "eu-west-1" in runtimes.lambda_regions() and set(runtimes.lambda_regions()) <= regions
+    code = (
+        "import sys; from ocelot_build.core import runtimes as r; "
+        "r.check_layer_name('ocel', '-minimal-amd64'); r.check_runtimes(['python3.13']); "
+        "r.lambda_regions(); print('\\n'.join(sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert not [m for m in done.stdout.split() if m.partition(".")[0] == "botocore"]
