@@ -21,6 +21,7 @@ from ocelot_build.core.runtimes import check_layer_name, check_runtimes, longest
 from ocelot_build.publish import stack as publish
 from ocelot_build.stages.config import ALL_ALONE, load_distributions
 from ocelot_build.stages.schedule import parse_jobs
+from ocelot_build.store.cache import yaml_memo
 from ocelot_build.summary import plan_table, summary, written_and_next
 
 
@@ -117,7 +118,7 @@ def _named(distributions: tuple[str, ...], config: Path | None) -> list[str]:
         raise UsageError(ALL_ALONE)
     if config is not None and not config.is_file():
         return []  # reported below, with the other option checks
-    return list(load_distributions(config).distributions)
+    return list(load_distributions(config, memo=yaml_memo()).distributions)
 
 
 def parse_request(argv: list[str]) -> tuple[api.BuildRequest, publish.PublishRequest | None]:

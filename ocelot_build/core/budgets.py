@@ -26,6 +26,7 @@ _KEYS = {
     "max-unzipped-mb": "max_unzipped_mb",
     "max-init-ms": "max_init_ms",
 }
+BUDGET_KEYS = tuple(_KEYS)  # in a distribution's entry
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,45 @@
 """Lambda runtime identifiers and layer-name rules, from botocore's Lambda service model.
 
 Typing these lists by hand is how tools drift from AWS; botocore's model is what the AWS
-API itself validates against.
+API itself validates against. The model's JSON is read from botocore's data folder without
+importing botocore: its loader pulls in urllib3 and most of botocore, a quarter of a
+second of every build's start (the layer name is checked on every run).
 """
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+import json
 import re
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from ocelot_build.core.errors import UsageError
 from ocelot_build.core.yamlio import did_you_mean
 
 
+def _botocore_data(*parts: str) -> Any:
+    """One of botocore's bundled JSON files (``.json`` or ``.json.gz``, as its loader reads
+    them); for a service, the newest API version's, as its loader picks it."""
+    spec = importlib.util.find_spec("botocore")  # finds the package, does not run it
+    if spec is None or not spec.submodule_search_locations:
+        raise UsageError("botocore is not installed: run uv sync")
+    path = Path(next(iter(spec.submodule_search_locations)), "data", *parts[:-1])
+    if len(parts) > 1:
+        path = max(p for p in path.iterdir() if p.is_dir())
+    plain, packed = path / f"{parts[-1]}.json", path / f"{parts[-1]}.json.gz"
+    return json.loads(
+        plain.read_bytes() if plain.is_file() else gzip.decompress(packed.read_bytes())
+    )
+
+
 @cache
 def _shapes() -> dict[str, Any]:
-    """The Lambda model's shapes, read with botocore's loader (a full session costs ~1 s)."""
-    from botocore.loaders import Loader
-
-    return dict(Loader().load_service_model("lambda", "service-2")["shapes"])
+    """The Lambda model's shapes."""
+    return dict(_botocore_data("lambda", "service-2")["shapes"])
 
 
 def allowed_runtimes() -> list[str]:
@@ -55,10 +74,8 @@ def lambda_regions() -> tuple[str, ...]:
     """Every region where Lambda has an endpoint, from botocore's endpoint data (all
     partitions: aws, aws-cn, aws-us-gov, …), so a new region needs a botocore upgrade, not a
     code change."""
-    from botocore.loaders import Loader
-
     found: set[str] = set()
-    for partition in Loader().load_data("endpoints")["partitions"]:
+    for partition in _botocore_data("endpoints")["partitions"]:
         endpoints = partition.get("services", {}).get("lambda", {}).get("endpoints", {})
         found.update(r for r in partition.get("regions", {}) if r in endpoints)
     return tuple(sorted(found))

@@ -19,9 +19,8 @@ import re
 
 from ocelot_build.core.errors import ConfigError
 from ocelot_build.core.model import Architecture
-from ocelot_build.core.runtimes import layer_name_limit, layer_name_problem
+from ocelot_build.core.runtimes import layer_name_problem
 
-MAX_LAYER_NAME = layer_name_limit()  # Lambda's LayerName limit (140), from botocore
 MAX_DESCRIPTION = 256  # Lambda's Description limit
 DESCRIPTION_PREFIX = "ocelot "  # how every version description starts (informative only)
 _VERSION_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")

@@ -2,10 +2,7 @@
 
 Run by the Pulumi program's sharing step (a ``command.local.Command`` per layer slot) on
 create and update, and with ``--revoke`` on delete (``pulumi destroy``, or a slot leaving
-the stack)::
-
-    OCELOT_LAYER_NAME=ocel-minimal-arm64-0_158_0 OCELOT_SHARING=public AWS_REGION=eu-west-1 \\
-        OCELOT_STACK=acme/ocelot/prod OCELOT_ACCOUNT=123456789012 python -m ocelot_build.reconcile
+the stack), its inputs in the environment (``ENVIRONMENT``, which ``--help`` shows).
 
 The current version's grants are Pulumi resources (``aws.lambda_.LayerVersionPermission``,
 ids ``ocelot-current-…``, see ``ocelot_build.publish.sharing``). Versions are retained when
@@ -27,6 +24,7 @@ the command's stdout, which Pulumi hands back as ``PULUMI_COMMAND_STDOUT``.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -35,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocelot_build.core.errors import PublishError, UsageError, command_main
+from ocelot_build.core.errors import OptionParser, PublishError, UsageError, command_main
 from ocelot_build.publish import records
 from ocelot_build.publish.aws_guard import check_account
 from ocelot_build.publish.records import Record, family_of, version_of
@@ -188,10 +186,8 @@ class Inputs:
     revoke: bool
 
 
-def inputs(args: list[str], env: dict[str, str]) -> Inputs:
-    if args not in ([], ["--revoke"]):
-        raise UsageError(f"unexpected arguments {args}; allowed: none, or --revoke")
-    sharing = Sharing() if args else Sharing.parse(env.get("OCELOT_SHARING", ""))
+def inputs(revoke: bool, env: dict[str, str]) -> Inputs:
+    sharing = Sharing() if revoke else Sharing.parse(env.get("OCELOT_SHARING", ""))
     names = managed_names(env.get("OCELOT_LAYER_NAME", ""), env.get("PULUMI_COMMAND_STDOUT", ""))
     if not env.get("OCELOT_LAYER_NAME"):
         raise UsageError("OCELOT_LAYER_NAME is not set: which layer should be reconciled?")
@@ -210,7 +206,7 @@ def inputs(args: list[str], env: dict[str, str]) -> Inputs:
             "OCELOT_ACCOUNT is not set: name the 12-digit account that published the layer "
             "(checked against the credentials before any change), or set OCELOT_VERSION_ARN"
         )
-    return Inputs(env["OCELOT_LAYER_NAME"], names, sharing, stack, arn, account, bool(args))
+    return Inputs(env["OCELOT_LAYER_NAME"], names, sharing, stack, arn, account, revoke)
 
 
 def run(asked: Inputs, session: Any) -> list[VersionChange]:
@@ -254,18 +250,40 @@ def _record(ssm: Any, family: str, asked: Inputs, *, mine: bool) -> Record | Non
     return record
 
 
+ENVIRONMENT = """\
+environment (set by the Pulumi program's sharing step):
+  OCELOT_LAYER_NAME      the slot's current layer name (required)
+  OCELOT_STACK           the stack owning it, <org>/<project>/<stack> (required)
+  OCELOT_SHARING         private, public, org:o-<id> or accounts:<id>[,<id>...]
+                         (required unless --revoke)
+  OCELOT_VERSION_ARN     the current version's ARN; names the account (default: none)
+  OCELOT_ACCOUNT         the publishing account's 12-digit id, read without the ARN
+  PULUMI_COMMAND_STDOUT  the previous run's stdout: every name the slot has published
+  AWS_REGION, AWS_PROFILE  (default: AWS_DEFAULT_REGION, boto3's default credentials)"""
+
+
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> int:
     """The command's entry point: inputs from the environment, one JSON line on stdout."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    parser = OptionParser(
+        prog="python -m ocelot_build.reconcile", epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Give the older versions of a layer that a stack published the sharing\n"
+        "of its mode; take the reconciler's statements off the current version.",
+    )  # fmt: skip
+    parser.add_argument(
+        "--revoke", action="store_true",
+        help="take the reconciler's statements off every version the stack recorded "
+        "(default: off; the sharing step passes it on delete)",
+    )  # fmt: skip
     environ = dict(os.environ if env is None else env)
-    return command_main("ocelot reconcile", lambda: _main(args, environ))
+    return command_main("ocelot reconcile", lambda: _main(parser.parse_args(argv).revoke, environ))
 
 
-def _main(args: list[str], env: dict[str, str]) -> int:
+def _main(revoke: bool, env: dict[str, str]) -> int:
     import boto3
     import botocore.exceptions
 
-    asked = inputs(args, env)
+    asked = inputs(revoke, env)
     try:
         session = boto3.Session(
             profile_name=env.get("AWS_PROFILE") or None,

@@ -30,7 +30,7 @@ from ocelot_build.stages.buildinfo import (
 from ocelot_build.stages.package import write_layer_zip
 from ocelot_build.stages.plan import LayerPlan
 from ocelot_build.stages.resolve import Context
-from ocelot_build.stages.sbom import render_sbom, sbom_zip_sha256
+from ocelot_build.stages.sbom_id import sbom_zip_sha256
 from ocelot_build.stages.schedule import Schedule, Tree, choose_jobs, schedule
 from ocelot_build.stages.taskgraph import Task, run_tasks
 from ocelot_build.store.cache import LayerEntry, file_sha256
@@ -197,7 +197,10 @@ def _build_one(
 
 
 def layer_sbom(info: BuildInfo, facts: dict[str, Any]) -> bytes:
-    """The SBOM of a cached layer: its build info plus facts already in its entry."""
+    """The SBOM of a cached layer: its build info plus facts already in its entry. The
+    renderer is imported here, where an SBOM is made (see ``stages.sbom_id``)."""
+    from ocelot_build.stages.sbom import render_sbom
+
     return render_sbom(
         info,
         zip_sha256=facts["zip"]["sha256"],

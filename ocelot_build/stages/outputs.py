@@ -11,7 +11,7 @@ from ocelot_build.core.files import atomic_copy, atomic_write_bytes
 from ocelot_build.core.manifest import LayerManifest, LayerZip, Upstream
 from ocelot_build.core.types import BuildRequest, LayerArtifact
 from ocelot_build.stages.plan import LayerPlan
-from ocelot_build.stages.sbom import SBOM_SUFFIX
+from ocelot_build.stages.sbom_id import SBOM_SUFFIX
 from ocelot_build.stages.upstream import UpstreamSource
 from ocelot_build.store.cache import LayerEntry
 

@@ -24,7 +24,13 @@ from ocelot_build.stages.startup import AnchorMissing
 from ocelot_build.stages.upstream import UpstreamSource
 from ocelot_build.store.cache import digest
 
-CACHE_FORMAT = 2  # 2: local overlay modules aligned to upstream requirements
+# The format of what a cache entry holds beyond its keyed inputs (build.json's facts, the
+# SBOM): bump it whenever their derivation changes, so old entries are missed, not served
+# (tests/unit/test_plan.py pins a fingerprint per format).
+# 2: local overlay modules aligned to upstream requirements
+# 3: a module replaced by a local directory is named by its path ("./dir", no "(devel)" and
+#    no purl) in build.json and the SBOM
+CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from ocelot_build.stages.catalogue import TagCatalogue, read_catalogue
 from ocelot_build.stages.config import Distribution, DistributionsFile, load_distributions
 from ocelot_build.stages.registry import PROJECT_REGISTRY, ComponentSpec, load_registry
 from ocelot_build.stages.upstream import UpstreamSource, fetch_upstream
-from ocelot_build.store.cache import Cache, cache_root
+from ocelot_build.store.cache import Cache, yaml_memo
 
 UPSTREAM_CONFIG = "collector/config.yaml"
 OTELCOL_REQUIRE = re.compile(
@@ -45,7 +45,7 @@ class Context:
 
 
 def resolve(request: BuildRequest, progress: Progress) -> tuple[Context, list[Distribution]]:
-    dists = load_distributions(request.config_path, memo=cache_root() / "yaml")
+    dists = load_distributions(request.config_path, memo=yaml_memo())
     registry = load_registry(
         dists.components, dists.path.parent, request.registry_path or PROJECT_REGISTRY
     )

@@ -27,11 +27,10 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from ocelot_build.stages.buildinfo import BuildInfo, is_local_dir
+from ocelot_build.stages.sbom_id import ZIP_SHA256_PROPERTY
 
-SBOM_SUFFIX = ".cdx.json"
 # Build settings that the CycloneDX taxonomy names; every other setting is ``ocelot:go:build:``.
 TAXONOMY_ENV = ("GOARCH", "GOOS", "CGO_ENABLED")
-ZIP_SHA256_PROPERTY = "ocelot:layer:zip:sha256"
 
 
 def render_sbom(info: BuildInfo, *, zip_sha256: str, collector_version: str, commit: str) -> bytes:
@@ -54,15 +53,6 @@ def render_sbom(info: BuildInfo, *, zip_sha256: str, collector_version: str, com
     data = json.loads(JsonV1Dot6(bom).output_as_string())
     data["metadata"].pop("timestamp", None)
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
-
-
-def sbom_zip_sha256(sbom: bytes) -> str | None:
-    """The zip sha256 an SBOM says it describes; None when it is not one of ours."""
-    try:
-        props = json.loads(sbom)["metadata"]["component"]["properties"]
-        return next(p["value"] for p in props if p["name"] == ZIP_SHA256_PROPERTY)
-    except (ValueError, KeyError, TypeError, StopIteration):
-        return None
 
 
 def _root_component(

@@ -29,6 +29,7 @@ from ocelot_build.core.files import PROJECT_ROOT
 
 PROVIDERS = ("file", "env", "yaml", "http", "https", "s3", "secretsmanager")
 CUTS = ("sleep-wait", "gc-off")
+KEYS = ("config-providers", "cold-start")  # a distribution's keys for these options
 COLLECTOR_GO = Path("internal/collector/collector.go")
 STARTUP_PACKAGE = Path("internal/ocelotstartup")
 GO_SOURCE = PROJECT_ROOT / "components" / "ocelotstartup" / "ocelotstartup.go"
@@ -72,7 +73,7 @@ def parse(entry: dict[str, Any], where: str) -> tuple[dict[str, tuple[str, ...]]
     """The options an entry sets (absent keys are inherited), and every problem found."""
     found: dict[str, tuple[str, ...]] = {}
     errors: list[str] = []
-    for key, allowed in (("config-providers", PROVIDERS), ("cold-start", CUTS)):
+    for key, allowed in zip(KEYS, (PROVIDERS, CUTS), strict=True):
         if key not in entry:
             continue
         value = entry[key]

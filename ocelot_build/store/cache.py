@@ -6,9 +6,9 @@ Layout under the root (``$OCELOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/ocelot``, e
     CACHEDIR.TAG
     repos/<url-hash>/          bare mirror of one upstream repository
     trees/<commit>/collector/  the clean upstream tree of one commit, shared by all builds
-    layers/<key[:2]>/<key>/    layer.zip + build.json + sbom.cdx.json, written once (an entry
-                               made before SBOMs gets its SBOM added once, derived from its zip)
+    layers/<key[:2]>/<key>/    layer.zip + build.json + sbom.cdx.json, written once
     verify/<key>.json          a passed boot check, keyed by the zip's bytes and its setup
+    yaml/<sha256>.marshal      the parsed form of a large distributions file (core.yamlio)
     locks/                     one lock file per repository and per layer key
 
 Every kind of entry is laid out here and nowhere else; ``python -m ocelot_build.cache info``
@@ -73,6 +73,11 @@ def cache_root() -> Path:
     if xdg:
         return Path(xdg).expanduser() / "ocelot"
     return Path.home() / ".cache" / "ocelot"
+
+
+def yaml_memo() -> Path:
+    """Where every command keeps large distributions files' parsed form (one parse each)."""
+    return cache_root() / "yaml"
 
 
 def digest(value: Any) -> str:

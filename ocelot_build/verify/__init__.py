@@ -10,9 +10,16 @@ Public API (used by the build CLI and the Pulumi program):
 See docs/verify.md for what is checked and why.
 
 May import: `core` (the boot check knows nothing of how a layer was built).
+
+``verify_layer`` is imported on first use: the boot check pulls in protobuf and the OTLP
+messages, which every command that only reads a rule of ``verify.box`` (the build's
+``memory-mb``) would otherwise pay for at start-up.
 """
 
-from ocelot_build.verify.check import verify_layer
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from ocelot_build.verify.report import (
     FAILED,
     PASSED,
@@ -31,3 +38,15 @@ __all__ = [
     "verify_layer",
     "write_report_to_manifest",
 ]
+
+if TYPE_CHECKING:
+    from ocelot_build.verify.check import verify_layer
+
+
+def __getattr__(name: str) -> Any:
+    """The lazily imported part of the API (PEP 562)."""
+    if name == "verify_layer":
+        from ocelot_build.verify.check import verify_layer
+
+        return verify_layer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -302,13 +302,15 @@ def run_program(
     preview: bool = False,
     on_mocks: Callable[[RecordingMocks], None] | None = None,
     prior: ProgramRun | None = None,
+    mocks_type: type[RecordingMocks] = RecordingMocks,
 ) -> ProgramRun:
     """Parse ``raw`` config and run ``build_stack`` under fresh mocks; raises what it raises.
 
     ``on_mocks`` receives the recorder before the program runs, for tests of failing runs;
-    ``prior`` is the run whose state this one updates (for ``ignore_changes``).
+    ``prior`` is the run whose state this one updates (for ``ignore_changes``);
+    ``mocks_type`` may create the resources somewhere (``moto_engine.MotoMocks``).
     """
-    mocks = RecordingMocks(preview=preview, prior=prior.mocks if prior else None)
+    mocks = mocks_type(preview=preview, prior=prior.mocks if prior else None)
     if on_mocks:
         on_mocks(mocks)
     logs: list[str] = []

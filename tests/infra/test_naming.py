@@ -11,6 +11,7 @@ import pytest
 from infra.layers import INLINE_LIMIT, LayerSpec
 from ocelot_build.core.errors import ConfigError
 from ocelot_build.core.model import Architecture
+from ocelot_build.core.runtimes import layer_name_limit
 from ocelot_build.publish import naming
 
 ARM, AMD = Architecture.ARM64, Architecture.AMD64
@@ -32,11 +33,11 @@ def test_layer_name_carries_base_distribution_arch_and_version():
 
 
 def test_layer_name_over_lambdas_limit_names_the_key():
-    long_dist = "d" * (naming.MAX_LAYER_NAME - len("ocel--arm64-0_158_0") + 1)
+    long_dist = "d" * (layer_name_limit() - len("ocel--arm64-0_158_0") + 1)
     with pytest.raises(ConfigError, match=r"^ocelot:layerName: .* is 141 characters; .* 140"):
         naming.layer_name("ocel", long_dist, ARM, "v0.158.0")
     fits = naming.layer_name("ocel", long_dist[:-1], ARM, "v0.158.0")
-    assert len(fits) == naming.MAX_LAYER_NAME
+    assert len(fits) == layer_name_limit()
 
 
 def test_layer_name_with_a_forbidden_character_names_the_key():

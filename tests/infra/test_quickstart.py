@@ -1,6 +1,7 @@
 """docs/quickstart.md, run as far as it goes offline: its stack file under Pulumi's mocks
-(the ARN it yields), its ``pulumi config set`` lines against that file, its AWS CLI lines
-against a moto server, and its SAM, CDK and Terraform snippets checked for what they must
+(the ARN it yields), its ``pulumi config set`` lines against that file, ``pulumi up`` as the
+program under mocks that create its resources in a moto server, its AWS CLI lines against
+that server, and its SAM, CDK and Terraform snippets checked for what they must
 say. The build command runs against the stand-in in tests/engine/test_quickstart_build.py."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from moto_engine import MotoMocks
 from pulumi_harness import FakeBuilder, run_program
 
 from ocelot_build.core.files import PROJECT_ROOT
@@ -96,16 +98,19 @@ def documented_environment() -> dict[str, str]:
     return dict(kv.split("=", 1) for kv in shorthand[11:-1].split(","))
 
 
-def test_the_aws_cli_lines_find_the_arn_and_attach_the_layer(moto):
-    """What ``pulumi up`` leaves in AWS (a layer version and its SSM pointer), then the page's
-    two AWS CLI lines: read the ARN, attach it to an arm64 function."""
-    lam, ssm = boto3.client("lambda"), boto3.client("ssm")
-    layer = lam.publish_layer_version(
-        LayerName="ocel-minimal-arm64-0_158_0",
-        Content={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
-        CompatibleArchitectures=["arm64"],
-    )["LayerVersionArn"]
-    ssm.put_parameter(Name="/ocelot/ocel/minimal/arm64/latest", Value=layer, Type="String")
+def test_the_program_publishes_and_the_aws_cli_lines_attach_its_layer(moto, tmp_path):
+    """``pulumi up`` as far as it goes here: the stack file's program under Pulumi's mocks,
+    with each resource created in moto from its inputs (``moto_engine``). Then the page's
+    two AWS CLI lines: read the ARN the program published, attach it to an arm64 function."""
+    config = {**stack_file(), "ocelot:configFile": str(DEFAULT_CONFIG)}
+    run = run_program(config, root=tmp_path, builder=FakeBuilder(), mocks_type=MotoMocks)
+    published = run.output["eu-west-1"]["minimal"]["arm64"]["arn"]
+    lam = boto3.client("lambda")
+    (zip_path,) = tmp_path.rglob("ocel-minimal-arm64.zip")
+    name, version = published.split(":")[-2:]
+    layer = lam.get_layer_version(LayerName=name, VersionNumber=int(version))
+    assert layer["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Content"]["CodeSize"] == zip_path.stat().st_size
     role = boto3.client("iam").create_role(
         RoleName="fn",
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
@@ -120,34 +125,33 @@ def test_the_aws_cli_lines_find_the_arn_and_attach_the_layer(moto):
     )
     (get_parameter,) = commands("aws ssm get-parameter")
     layer_arn = aws(get_parameter)
-    assert layer_arn == layer and ARN.fullmatch(layer_arn)
+    assert layer_arn == published and ARN.fullmatch(layer_arn)
     (update,) = commands("aws lambda update-function-configuration")
     aws([layer_arn if arg == "$LAYER_ARN" else arg for arg in update])
     fn = lam.get_function_configuration(FunctionName="my-function")
-    assert [entry["Arn"] for entry in fn["Layers"]] == [layer_arn]
+    assert [entry["Arn"] for entry in fn["Layers"]] == [published]
     assert fn["Environment"]["Variables"] == documented_environment()
 
 
-def test_the_sdk_is_pointed_at_the_local_collector_everywhere():
-    """The pitfall the page explains: the backend in OTEL_EXPORTER_OTLP_ENDPOINT (for the
-    collector's config) and every signal's SDK endpoint on localhost:4318, in all four
-    ways of attaching the layer."""
+def test_the_backend_is_set_in_the_collectors_variable_everywhere():
+    """The pitfall the page explains: the backend goes in OCELOT_BACKEND_ENDPOINT, the
+    variable the shipped config reads, and no OTEL_EXPORTER_OTLP_* is set (the SDK would
+    then send past the collector), in all four ways of attaching the layer."""
     env = documented_environment()
-    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("https://")
-    for signal in ("TRACES", "METRICS", "LOGS"):
-        assert env[f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"] == (
-            f"http://localhost:4318/v1/{signal.lower()}"
-        )
+    assert env == {"OCELOT_BACKEND_ENDPOINT": "https://otlp.example.com"}
+    shipped = (PROJECT_ROOT / "config" / "examples" / "minimal.yaml").read_text()
+    assert "${env:OCELOT_BACKEND_ENDPOINT:-" in shipped
     sam = yaml.safe_load(blocks("yaml")[1])["Resources"]["MyFunction"]["Properties"]
     assert sam["Architectures"] == ["arm64"] and ARN.fullmatch(sam["Layers"][0])
     assert sam["Environment"]["Variables"] == env
     (cdk,) = blocks("python")
     compile(cdk, "quickstart-cdk.py", "exec")
     assert "lambda_.Architecture.ARM_64" in cdk and "layers=[layer]" in cdk
-    assert dict(re.findall(r'"(OTEL_[A-Z_]+)": "([^"]+)"', cdk)) == env
+    assert dict(re.findall(r'"([A-Z][A-Z_]+)": "([^"]+)"', cdk)) == env
     (hcl,) = blocks("hcl")
     assert 'architectures = ["arm64"]' in hcl and ARN.search(hcl)
-    assert dict(re.findall(r"(OTEL_[A-Z_]+) += \"([^\"]+)\"", hcl)) == env
+    assert dict(re.findall(r"([A-Z][A-Z_]+) += \"([^\"]+)\"", hcl)) == env
+    assert "OTEL_EXPORTER_OTLP" not in "".join(blocks("sh") + blocks("yaml") + [cdk, hcl])
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not installed")

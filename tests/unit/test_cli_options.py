@@ -1,11 +1,14 @@
-"""Path options: an empty one is bad input (one line, exit 2), never the current directory."""
+"""Path options: an empty one is bad input (one line, exit 2), never the current directory;
+the distributions file `-d all` reads goes through the cache like the build's."""
 
 from __future__ import annotations
 
 import pytest
+from standin.fixtures import write_dists
 
 from ocelot_build import cli
 from ocelot_build.audit import costs
+from ocelot_build.core import yamlio
 
 
 @pytest.mark.parametrize("option", ["-o", "-c", "--components"])
@@ -26,3 +29,15 @@ def test_costs_refuses_an_empty_output_dir(tmp_path, monkeypatch, capsys):
     assert costs.main(["-o", ""]) == 2
     assert "-o/--output-dir: is empty" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_all_reads_a_large_file_through_the_cache_like_the_build(tmp_path, ocelot_cache):
+    """``-d all`` reads the distributions file to check the layer name: a large one is
+    parsed once and kept in the cache's ``yaml/`` (the build then reads it from there),
+    not parsed twice (about a minute for 15 MB)."""
+    entries = {f"w{i}": {"description": "x" * 60, "build-tags": ["custom"]} for i in range(10000)}
+    path = write_dists(tmp_path / "big.yaml", entries)
+    assert path.stat().st_size > yamlio.MEMO_MIN_BYTES
+    request, _ = cli.parse_request(["-d", "all", "-c", str(path), "--skip-publish"])
+    assert request.distributions == ("all",)
+    assert len(list((ocelot_cache / "yaml").glob("*.marshal"))) == 1

@@ -1,12 +1,12 @@
 """Every command's ``--help`` is complete: each option says what it does and, when it has
-one, its default; no command prints a traceback for ``--help``.
-
-(``python -m ocelot_build.prune`` is checked with the publishing tests.)
+one, its default; no command prints a traceback for ``--help``. Every ``python -m`` entry
+point is found in the tree, so a new command cannot be left out.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import subprocess
 import sys
@@ -24,6 +24,8 @@ COMMANDS = [  # (module with main(argv), argv before --help)
     ("ocelot_build.store.housekeeping", []),
     ("ocelot_build.store.housekeeping", ["info"]),
     ("ocelot_build.store.housekeeping", ["prune"]),
+    ("ocelot_build.publish.prune", []),
+    ("ocelot_build.publish.reconcile", []),
     ("ocelot_build.verify.__main__", []),
     ("infra.ci", []),
     ("infra.ci", ["plan"]),
@@ -31,6 +33,45 @@ COMMANDS = [  # (module with main(argv), argv before --help)
     ("infra.release_notes", []),
     ("infra.measure", []),
 ]
+NOT_COMMANDS = {
+    "infra.__main__": "the Pulumi program: test_the_pulumi_program_explains_itself_outside_pulumi",
+    "ocelot_build.verify.boot": "the boot check's child: reads its spec from stdin, no options",
+}
+
+
+def entry_points() -> dict[str, str]:
+    """Every module ``python -m`` runs (a ``__main__.py`` or a ``__name__`` guard), mapped
+    to the module whose ``main`` it calls (a shell's ``from X import main``, else itself)."""
+    found = {}
+    for package in ("ocelot_build", "infra"):
+        for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
+            text = path.read_text()
+            if path.name != "__main__.py" and 'if __name__ == "__main__":' not in text:
+                continue
+            module = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+            found[module] = next(
+                (
+                    node.module
+                    for node in ast.walk(ast.parse(text))
+                    if isinstance(node, ast.ImportFrom)
+                    and node.module
+                    and any(alias.name == "main" for alias in node.names)
+                ),
+                module,
+            )
+    return found
+
+
+def test_every_python_m_entry_point_is_checked():
+    entries = entry_points()
+    assert {"ocelot_build.__main__", "ocelot_build.reconcile", "ocelot_build.prune"} <= set(entries)
+    checked = {module for module, _ in COMMANDS}
+    unchecked = {
+        entry: target
+        for entry, target in entries.items()
+        if target not in checked and entry not in NOT_COMMANDS
+    }
+    assert not unchecked, f"python -m entry points whose --help is not checked: {unchecked}"
 
 
 class _Shown(BaseException):

@@ -9,6 +9,8 @@ top-level packages depend one way: ``infra`` (the Pulumi program) on ``ocelot_bu
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,3 +114,44 @@ def test_ocelot_build_never_imports_infra():
         if dep == "infra" or dep.startswith("infra.")
     )
     assert not wrong, "; ".join(wrong)
+
+
+# Libraries a cache hit does not need, each imported where it is used: cyclonedx when an SBOM
+# is rendered (stages.sbom), protobuf and the OTLP messages by the boot check (verify.check),
+# botocore when AWS or its Lambda model is asked, rich on a terminal, pulumi to publish.
+HEAVY = ("cyclonedx", "botocore", "boto3", "google.protobuf", "opentelemetry", "rich", "pulumi")
+
+
+def test_the_build_cli_starts_without_the_heavy_libraries():
+    """A cache hit is about 0.1 s of work; importing these took 1.3 s of a 1.5 s command
+    (``python -X importtime -c 'import ocelot_build.cli'``)."""
+    code = "import sys, ocelot_build.cli; print('\\n'.join(sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert "ocelot_build.stages.builder" in loaded
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(f"{h}.") for h in HEAVY))
+    assert not heavy, f"import ocelot_build.cli loads {heavy[:8]}"
+
+
+def test_the_lambda_model_is_botocores_own_without_importing_botocore():
+    """The layer-name and runtime rules come from the same model botocore's loader reads
+    (newest API version, compressed or not), and reading it imports no botocore module."""
+    from botocore.loaders import Loader
+
+    from ocelot_build.core import runtimes
+
+    loader = Loader()
+    assert runtimes._shapes() == loader.load_service_model("lambda", "service-2")["shapes"]
+    regions = {r for p in loader.load_data("endpoints")["partitions"] for r in p["regions"]}
+    assert "eu-west-1" in runtimes.lambda_regions() and set(runtimes.lambda_regions()) <= regions
+    code = (
+        "import sys; from ocelot_build.core import runtimes as r; "
+        "r.check_layer_name('ocel', '-minimal-amd64'); r.check_runtimes(['python3.13']); "
+        "r.lambda_regions(); print('\\n'.join(sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert not [m for m in done.stdout.split() if m.partition(".")[0] == "botocore"]
