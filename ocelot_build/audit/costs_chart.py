@@ -92,6 +92,6 @@ def _cpu_panel(ax: Any, rows: list[Row | None], memory: int) -> None:
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.set_yticks([])
     ax.set_xlabel(
-        f"added init CPU ms at {memory:,} MB (median of paired rounds, line: 95% interval)\n"
-        "solid: the interval excludes 0 (a cost); pale: it does not"
+        f"added init CPU ms at {memory:,} MB\n(median of the rounds; line: its 95% interval)\n"
+        "solid: the interval excludes 0; pale: it does not"
     )

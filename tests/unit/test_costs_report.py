@@ -4,6 +4,7 @@ alone. Checked on hand-made figures and on the committed docs/component-costs.*.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,19 @@ def test_the_page_and_the_chart_say_what_the_json_says(report, tmp_path):
     assert (heavy.value, heavy.value - heavy.below, heavy.value + heavy.above) == (5, 4, 7)
     chart(report, tmp_path / "c.png")
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_committed_costs_docs_agree_with_their_own_rounds():
+    data = json.loads((DOCS / "component-costs.json").read_text())
+    page = (DOCS / "component-costs.md").read_text()
+    booted = [r for r in data["rows"] if r["memory_mb"] is not None and not r["note"]]
+    assert booted, "no booted rows in docs/component-costs.json"
+    for row in booted:
+        assert row["rounds"], f"{row['tag']} at {row['memory_mb']} MB: no rounds recorded"
+        _assert_json_row_follows_the_rule(row)
+        _assert_page_row(page, row)
+    for text in (page, json.dumps(data)):
+        assert "/work/" not in text and ".mirror" not in text  # no local paths
 
 
 def _assert_json_row_follows_the_rule(row: dict[str, Any]) -> None:
