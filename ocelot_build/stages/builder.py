@@ -104,6 +104,7 @@ class _Run:
                 self.entries[plan.key] = hit or _build_one(
                     self.ctx,
                     plan,
+                    self.plan.go_procs(plan),
                     self.paths[tree.name],
                     self.ids[plan.distribution.name],
                     self.progress,
@@ -137,6 +138,7 @@ def _waiting(plan: LayerPlan, progress: Progress) -> Callable[[], None]:
 def _build_one(
     ctx: Context,
     plan: LayerPlan,
+    go_procs: int | None,
     tree: Path,
     ids: worktree.ComponentIds,
     progress: Progress,
@@ -144,6 +146,8 @@ def _build_one(
 ) -> LayerEntry:
     began = time.monotonic()
     env = gobuild.go_env(ctx.go, plan.architecture)
+    if go_procs is not None:  # not recorded: it changes how fast Go compiles, not what
+        env["GOMAXPROCS"] = str(go_procs)
 
     def step(name: str) -> AbstractContextManager[None]:
         return timings.step(plan.label, name)

@@ -58,6 +58,18 @@ class Schedule:
     def tree_of(self, plan: LayerPlan) -> Tree:
         return next(t for t in self.trees if plan in t.plans)
 
+    def go_procs(self, plan: LayerPlan) -> int | None:
+        """GOMAXPROCS for this layer's ``go build``: a lead running beside other leads gets
+        its share of the cores (``jobs`` / leads); everything else Go's default (None).
+
+        Two leads at Go's default run four compilers on two cores. Measured, quiet, a cold
+        ``minimal`` for amd64 and arm64 side by side: 635 s of CPU in 325 s with the
+        default, 533 s in 273 s at GOMAXPROCS=1 each, with the same sha256."""
+        side_by_side = min(self.jobs, len(self.leads))
+        if plan not in self.leads or side_by_side < 2:
+            return None
+        return max(1, self.jobs // side_by_side)
+
     def waits_for(self, plan: LayerPlan) -> LayerPlan | None:
         """The lead of the plan's architecture, unless the plan is that lead (or has none)."""
         lead = next((p for p in self.leads if p.architecture == plan.architecture), None)

@@ -56,6 +56,21 @@ def test_the_widest_layer_of_each_architecture_goes_first_and_the_rest_wait(tmp_
     assert waits["wide/amd64"] == "wide/amd64"  # a lead waits for nobody
 
 
+def test_leads_side_by_side_share_the_cores_and_nothing_else_is_limited(tmp_path):
+    plans = matrix(tmp_path, minimal=MINIMAL_TAGS, wide=[*MINIMAL_TAGS, "exporter.debug"])
+    procs = {j: {p.label: schedule(plans, j).go_procs(p) for p in plans} for j in (1, 2, 4)}
+    assert procs[2] == {
+        "wide/amd64": 1,
+        "wide/arm64": 1,
+        "minimal/amd64": None,
+        "minimal/arm64": None,
+    }
+    assert procs[4]["wide/amd64"] == procs[4]["wide/arm64"] == 2
+    assert set(procs[1].values()) == {None}  # one at a time: a lead has every core
+    amd64 = [p for p in plans if p.architecture.value == "amd64"]
+    assert {schedule(amd64, 2).go_procs(p) for p in amd64} == {None}  # a lone lead too
+
+
 def test_equal_widths_keep_request_order_and_a_lone_layer_has_no_lead(tmp_path):
     plans = matrix(tmp_path, first=MINIMAL_TAGS, second=MINIMAL_TAGS)
     assert width(plans[0]) == width(plans[2])
