@@ -251,6 +251,34 @@ def determinism(runs: list[dict[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def read_sha256sums(path: Path) -> dict[str, str]:
+    """A ``sha256sum`` listing (``<sha>  <path>.zip`` per line) → layer name → sha256, so a
+    run can be held against zips written by other code, or by ``sha256sum *.zip``."""
+    pairs = (line.split(maxsplit=1) for line in path.read_text().splitlines() if line.strip())
+    return {Path(name.strip()).name.removesuffix(".zip"): sha for sha, name in pairs}
+
+
+def write_sha256sums(path: Path, hashes: dict[str, str]) -> None:
+    path.write_text("".join(f"{sha}  {name}.zip\n" for name, sha in sorted(hashes.items())))
+
+
+def against_expected(runs: list[dict[str, str]], expected: dict[str, str], source: str) -> str:
+    """Layer by layer, whether each clean (a) run wrote the bytes an earlier run recorded:
+    the check that a faster schedule changed no output."""
+    lines = []
+    for i, run_hashes in enumerate(runs, 1):
+        names = sorted(set(run_hashes) | set(expected))
+        differ = [n for n in names if run_hashes.get(n) != expected.get(n)]
+        lines.append(
+            f"\nclean run {i} of (a) against {source}: "
+            f"{len(names) - len(differ)} of {len(names)} layers byte-identical"
+        )
+        for n in differ:
+            ours, theirs = run_hashes.get(n, "not written"), expected.get(n, "not listed")
+            lines.append(f"    differs: {n}  {ours} vs {theirs}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
 def breakdown(label: str, timings: dict) -> str:
     """Where one (a) run's time went, from its ``--timings`` file: per step, and the
     ``go build`` of the leads (which compile) apart from the others' (which mostly link).
@@ -322,7 +350,33 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--scenarios", default="abcd", help="which of a, b, c, d to run (default: all)")
     p.add_argument("--skip-baseline", action="store_true", help="same as --scenarios ab")
     p.add_argument("--markdown", type=Path, help="also write the table to this file")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--save-hashes",
+        type=Path,
+        help="write the first clean (a) run's zip sha256s here, in sha256sum's format",
+    )
+    p.add_argument(
+        "--expect-hashes",
+        type=Path,
+        help="a sha256sum listing of an earlier run's zips: report, layer by layer, "
+        "whether each clean (a) run wrote the same bytes",
+    )
+    args = p.parse_args(argv)
+    args.expected = _expected_hashes(p, args.expect_hashes)
+    return args
+
+
+def _expected_hashes(p: argparse.ArgumentParser, path: Path | None) -> dict[str, str] | None:
+    """Read ``--expect-hashes`` before a long run, so a bad file fails in a second."""
+    if path is None:
+        return None
+    try:
+        expected = read_sha256sums(path)
+    except (OSError, ValueError) as e:
+        p.error(f"--expect-hashes {path}: not a readable sha256sum listing ({e})")
+    if not expected:
+        p.error(f"--expect-hashes {path}: lists no zips; expected lines '<sha256>  <layer>.zip'")
+    return expected
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -350,8 +404,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{_mem_gb():.0f} GB; Go {go.version}; upstream {args.upstream} @ {args.ref}; "
         f"{time.strftime('%Y-%m-%d')}"
     )
+    if args.save_hashes and args.hashes:
+        write_sha256sums(args.save_hashes, args.hashes[0])
+    compared = (
+        against_expected(args.hashes, args.expected, args.expect_hashes.name)
+        if args.expected
+        else ""
+    )
     where = "".join(breakdown(label, data) for label, data in args.timings)
-    text = f"{header}\n\n{table(results)}\n{determinism(args.hashes)}{where}"
+    text = f"{header}\n\n{table(results)}\n{determinism(args.hashes)}{compared}{where}"
     print(text)
     if args.markdown:
         args.markdown.write_text(text)
