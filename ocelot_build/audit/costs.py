@@ -65,6 +65,12 @@ def parser() -> argparse.ArgumentParser:
         default=DEFAULT_MEMORY_MB,
         help="Lambda memory sizes to boot at, comma-separated (the CPU share follows)",
     )
+    p.add_argument(
+        "--upstream-name",
+        default=None,
+        help="how the page and JSON name the upstream (default: -r as given, except that "
+        "a local path shows as 'a local copy', so it stays out of what you publish)",
+    )
     p.add_argument("--only", default="", help="comma-separated component tags (default: all)")
     p.add_argument("--no-chart", action="store_true", help="skip the chart (no matplotlib)")
     p.add_argument("-v", "--verbose", action="store_true", help="stream git and go output")
@@ -78,6 +84,11 @@ def _request(args: argparse.Namespace) -> api.BuildRequest:
     memory_sizes(args.memory_mb)
     if not archs:
         raise UsageError("no architecture given; allowed: amd64, arm64")
+    if args.upstream_name is not None and not _printable_line(args.upstream_name):
+        raise UsageError(
+            f"--upstream-name {args.upstream_name!r} is not a name; allowed: one line of "
+            "printable text, e.g. open-telemetry/opentelemetry-lambda"
+        )
     return api.BuildRequest(
         distributions=(BASE,),
         architectures=archs,
@@ -115,6 +126,19 @@ def memory_sizes(text: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(sizes))
 
 
+def upstream_label(repo: str, url: str, name: str | None) -> str:
+    """What the report calls the upstream. The page is made to be published (our own
+    docs/component-costs.md is), and a local mirror's path says nothing to its readers
+    while it leaks the author's file system; the commit beside it names the source."""
+    if name is not None:
+        return name.strip()
+    return "a local copy" if Path(url).is_absolute() else proc.redact(repo)
+
+
+def _printable_line(text: str) -> bool:
+    return bool(text.strip()) and text.isprintable()
+
+
 def run(args: argparse.Namespace, boot: BootFn = boot_once) -> Report:
     request = _request(args)
     progress = Progress(verbose=args.verbose)
@@ -134,7 +158,7 @@ def run(args: argparse.Namespace, boot: BootFn = boot_once) -> Report:
     pinned = replace(request, upstream_ref=ctx.source.commit)  # every build at one commit
     sizes = memory_sizes(args.memory_mb)
     report = Report(
-        proc.redact(ctx.source.repo),
+        upstream_label(ctx.source.repo, ctx.source.url, args.upstream_name),
         ctx.source.commit,
         ctx.version,
         ctx.go.version,

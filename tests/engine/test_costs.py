@@ -45,6 +45,7 @@ def test_every_component_outside_minimal_gets_a_row_and_a_chart(args, tmp_path, 
     assert spanmetrics["init_ms"] is None and "boot check failed" in spanmetrics["note"]
     assert data["base"]["amd64"]["zip_size"] > 0
     assert data["memory_mb"] == [128, 1769] and len(data["load"]) == 2
+    assert data["upstream"] == "a local copy"  # -r was a local path: kept off the page
     assert {r["memory_mb"] for r in data["rows"]} == {128, 1769}  # a row per size
     table = (out / "component-costs.md").read_text()
     assert "| `connector.spanmetrics` | connector | upstream |" in table
