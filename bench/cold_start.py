@@ -5,8 +5,11 @@ Boots each layer zip ``--runs`` times at every ``--memory-mb`` size with
 memory limit and process limit, where the machine supports it), interleaved: each round
 boots every layer once, in an order rotated per round, so a change in the machine's load
 moves every layer alike. Prints, per layer and size, the zip and unzipped MiB, init wall
-and init CPU ms (median, spread = max - min), peak memory, and the ratio of each layer's
-medians to the first layer's; and the load average before and after.
+and init CPU ms (medians), peak memory, the ratio of each layer's medians to the first
+layer's and, because every round boots every layer, what each layer adds to the first round
+by round: the median difference with its 95% interval, bold when that excludes 0 (the same
+rule as the component costs, ``ocelot_build.audit.paired``); and the load average before
+and after.
 
     uv run python bench/cold_start.py A.zip B.zip [--memory-mb 128,512,1769] [--runs 9]
 
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ocelot_build.audit.paired import Paired
 from ocelot_build.core.budgets import MIB
 from ocelot_build.verify import verify_layer
 
@@ -75,9 +79,20 @@ def _add(samples: Samples, report: Any) -> None:
 
 
 def _median(values: list[float]) -> str:
-    if not values:
+    return f"{statistics.median(values):,.1f}" if values else "-"
+
+
+def _added(values: list[float], first: list[float]) -> str:
+    """What a layer adds to the first, round by round (its boots and the first's alternate
+    in every round, so the two lists pair up unless a boot failed)."""
+    paired = Paired.of(first, values)
+    if paired is None or paired.added is None:
         return "-"
-    return f"{statistics.median(values):,.1f} ({max(values) - min(values):,.1f})"
+    added = f"{paired.added:+,.1f}"
+    if paired.bounds is None:
+        return f"{added} (too few rounds)"
+    low, high = paired.bounds
+    return f"{f'**{added}**' if paired.measurable else added} [{low:+,.1f}, {high:+,.1f}]"
 
 
 def table(
@@ -85,9 +100,10 @@ def table(
 ) -> str:
     """The markdown table, with each layer's medians relative to the first layer's."""
     lines = [
-        "| layer | MB | zip MiB | unzipped MiB | init wall ms (spread) | init CPU ms (spread) "
-        "| peak memory MiB | wall / first | CPU / first |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| layer | MB | zip MiB | unzipped MiB | init wall ms | init CPU ms "
+        "| peak memory MiB | wall / first | CPU / first "
+        "| wall ms added to first [95%] | CPU ms added to first [95%] |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for size in sizes:
         first = results[(zips[0].name, size)]
@@ -98,10 +114,16 @@ def table(
             lines.append(
                 f"| {zip_path.name} | {size:,} | {zipped:.2f} | {unzipped:.2f} | "
                 f"{_median(s.wall)} | {_median(s.cpu)} | {memory} | "
-                f"{_ratio(s.wall, first.wall)} | {_ratio(s.cpu, first.cpu)} |"
+                f"{_ratio(s.wall, first.wall)} | {_ratio(s.cpu, first.cpu)} | "
+                f"{_vs_first(s.wall, first.wall, s is first)} | "
+                f"{_vs_first(s.cpu, first.cpu, s is first)} |"
                 + (f" {s.failed}" if s.failed else "")
             )
     return "\n".join(lines)
+
+
+def _vs_first(values: list[float], first: list[float], is_first: bool) -> str:
+    return "-" if is_first else _added(values, first)
 
 
 def _ratio(values: list[float], base: list[float]) -> str:
