@@ -35,6 +35,7 @@ from ocelot_build.publish.stack_values import (
     s3_buckets,
 )
 from ocelot_build.stages.config import ALL_ALONE, load_distributions
+from ocelot_build.store.cache import yaml_memo
 
 NAMESPACE = "ocelot"
 
@@ -203,7 +204,8 @@ def _check_distributions(reader: Reader, values: dict[str, Any]) -> tuple[str, .
     if not names or any(e.startswith(f"{NAMESPACE}:configFile") for e in reader.errors):
         return names
     try:
-        known = load_distributions(values["config_file"]).distributions
+        # through the cache's yaml/ like the build's own read: a large file is parsed once
+        known = load_distributions(values["config_file"], memo=yaml_memo()).distributions
     except UsageError as exc:
         reader.error("configFile", str(exc))
         return names

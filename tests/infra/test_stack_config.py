@@ -260,3 +260,22 @@ def test_layer_name_rule_is_the_clis_suffix_included(tmp_path, base_config):
         f"ocelot:layerName: layer name {too_long!r} is too long: with the suffix "
         f"{in_stack!r} it is 141 characters; AWS allows at most 140"
     ]
+
+
+def test_a_large_distributions_file_is_parsed_once_through_the_cache(tmp_path, ocelot_cache):
+    """The program checks the stack's names against the distributions file, then the
+    build reads it again: a large one is parsed once and kept in the cache's yaml/."""
+    from standin.fixtures import write_dists
+
+    from ocelot_build.core import yamlio
+
+    entries = {f"w{i}": {"description": "x" * 60, "build-tags": ["custom"]} for i in range(10000)}
+    path = write_dists(tmp_path / "big.yaml", entries)
+    assert path.stat().st_size > yamlio.MEMO_MIN_BYTES
+    raw = {
+        "aws:region": "eu-west-1",
+        "ocelot:distributions": ["w7"],
+        "ocelot:configFile": str(path),
+    }
+    assert _parse(raw, tmp_path).distributions == ("w7",)
+    assert len(list((ocelot_cache / "yaml").glob("*.marshal"))) == 1
