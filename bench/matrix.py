@@ -62,12 +62,21 @@ class Usage:
     peak_kb = 0
 
 
+def progress(message: str) -> None:
+    """A timed line on stderr with the load average: a full run takes an hour or more, and
+    the load beside each step is what says whether its figures can be trusted."""
+    stamp = time.strftime("%H:%M:%S")
+    print(f"bench {stamp} (load {os.getloadavg()[0]:.2f}): {message}", file=sys.stderr, flush=True)
+
+
 def measure(label: str, layers: int, action) -> Figures:
     """Run ``action`` (which only runs commands through ``run``) and measure it."""
     Usage.cpu, Usage.peak_kb = 0.0, 0
+    progress(f"{label}: started, {layers} layers")
     start = time.monotonic()
     action()
     wall = time.monotonic() - start
+    progress(f"{label}: done, {wall:.1f} s wall, {Usage.cpu:.1f} s CPU")
     return Figures(label, layers, wall, Usage.cpu, Usage.peak_kb / 1024)
 
 
@@ -167,6 +176,20 @@ def baseline_layer(
         shutil.rmtree(layer_env["GOCACHE"], ignore_errors=True)
 
 
+def baseline_layers(
+    args: argparse.Namespace,
+    layers: list[tuple[str, str]],
+    work: Path,
+    env: dict[str, str],
+    gocache: Path | None,
+) -> None:
+    """(c) or (d): the recipe for every layer, one after the other, with a line per layer."""
+    for i, (dist, arch) in enumerate(layers, 1):
+        start = time.monotonic()
+        baseline_layer(args, dist, arch, work, env, gocache)
+        progress(f"  layer {i}/{len(layers)} {dist}/{arch}: {time.monotonic() - start:.1f} s")
+
+
 def shallow_checkout(url: str, ref: str, dest: Path, env: dict[str, str]) -> None:
     """``git clone --depth 1 --branch REF``, for any ref: a branch, a tag or a full commit
     SHA (``--branch`` refuses a SHA; fetching one by name works on any modern server)."""
@@ -214,7 +237,7 @@ def scenarios(args: argparse.Namespace, base_env: dict[str, str]) -> list[Figure
                 measure(
                     label,
                     n,
-                    lambda: [baseline_layer(args, d, a, work, base_env, cache) for d, a in layers],  # noqa: B023
+                    lambda: baseline_layers(args, layers, work, base_env, cache),  # noqa: B023
                 )
             )
     return results

@@ -38,4 +38,9 @@ def test_bench_prints_all_four_scenarios_with_figures(tmp_path):
     assert rows[3].split("|")[8].strip() == "1.00"  # (d) against itself
     assert float(rows[0].split("|")[8]) > 0  # (a)/(d), next to (a)/(c)
     assert re.search(r"Go go1\.\d+", result.stdout)
+    # progress on stderr: each scenario starts and ends with its figures and the load, and
+    # the recipe's scenarios report every layer
+    assert re.search(r"\(load \d+\.\d+\): \(a\) .*: done, [\d.]+ s wall", result.stderr)
+    assert re.search(r"\(c\) clone-per-layer baseline: done, [\d.]+ s wall", result.stderr)
+    assert "layer 1/1 minimal/amd64:" in result.stderr
     assert out.read_text() in result.stdout + "\n"
