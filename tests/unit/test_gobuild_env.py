@@ -22,3 +22,14 @@ def test_gogc_is_not_a_byte_affecting_setting() -> None:
 
     assert "GOGC" not in toolchain.HERMETIC
     assert not toolchain._affects_bytes("GOGC")
+
+
+def test_the_leads_gomaxprocs_is_neither_recorded_nor_byte_affecting() -> None:
+    """The schedule gives each lead GOMAXPROCS = jobs / leads: how fast Go compiles, not
+    what. It must stay out of the manifest's go_env, or two runs with other -j would say
+    they built differently, and it must not count as a setting that changes the bytes."""
+    from ocelot_build.core import toolchain
+    from ocelot_build.stages.builder import RECORDED_ENV
+
+    assert "GOMAXPROCS" not in RECORDED_ENV
+    assert not toolchain._affects_bytes("GOMAXPROCS")
