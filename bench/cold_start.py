@@ -8,8 +8,8 @@ moves every layer alike. Prints, per layer and size, the zip and unzipped MiB, i
 and init CPU ms (medians), peak memory, the ratio of each layer's medians to the first
 layer's and, because every round boots every layer, what each layer adds to the first round
 by round: the median difference with its 95% interval, bold when that excludes 0 (the same
-rule as the component costs, ``ocelot_build.audit.paired``); and the load average before
-and after.
+rule as the component costs, ``ocelot_build.audit.paired``); and the load average after.
+A line per round on stderr gives progress and the load average as it goes.
 
     uv run python bench/cold_start.py A.zip B.zip [--memory-mb 128,512,1769] [--runs 9]
 
@@ -22,6 +22,8 @@ import argparse
 import os
 import statistics
 import sys
+import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ from typing import Any
 from ocelot_build.audit.paired import Paired
 from ocelot_build.core.budgets import MIB
 from ocelot_build.verify import verify_layer
+from ocelot_build.verify.box import memory_problem
 
 Boot = Callable[[Path, int], Any]  # (zip, memory MB) -> VerifyReport
 
@@ -49,12 +52,17 @@ def boot_once(zip_path: Path, memory_mb: int, sandbox: bool = True) -> Any:
 
 
 def measure(
-    zips: Sequence[Path], sizes: Sequence[int], runs: int, boot: Boot
+    zips: Sequence[Path],
+    sizes: Sequence[int],
+    runs: int,
+    boot: Boot,
+    on_round: Callable[[str], None] = lambda _: None,
 ) -> dict[tuple[str, int], Samples]:
     """Every layer at every size, ``runs`` rounds, order rotated per round."""
     out = {(z.name, m): Samples() for z in zips for m in sizes}
     for size in sizes:
         for r in range(runs):
+            on_round(f"{size:,} MB: round {r + 1} of {runs}")
             order = [*zips[r % len(zips) :], *zips[: r % len(zips)]]
             for zip_path in order:
                 samples = out[(zip_path.name, size)]
@@ -133,26 +141,62 @@ def _ratio(values: list[float], base: list[float]) -> str:
 
 
 def _sizes(zip_path: Path) -> tuple[float, float]:
-    import zipfile
-
     with zipfile.ZipFile(zip_path) as zf:
         unzipped = sum(i.file_size for i in zf.infolist())
     return zip_path.stat().st_size / MIB, unzipped / MIB
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The options, every one checked before the first boot: a typo in a size must not
+    surface after an hour of boots, nor as a traceback."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("zips", nargs="+", type=Path, help="layer zips; ratios are to the first")
     p.add_argument("--memory-mb", default="128,512,1769", help="comma-separated sizes")
-    p.add_argument("--runs", type=int, default=9, help="boots per layer and size")
+    p.add_argument("--runs", type=int, default=9, help="boots per layer and size (at least 2)")
     p.add_argument("--no-sandbox", action="store_true", help="boot without bubblewrap")
     args = p.parse_args(argv)
-    sizes = [int(m) for m in args.memory_mb.split(",") if m.strip()]
-    print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    args.sizes = _sizes_or_error(p, args.memory_mb)
+    if args.runs < 2:
+        p.error(f"--runs {args.runs}: needs at least 2 (one round pairs nothing)")
+    for zip_path in args.zips:
+        if not zipfile.is_zipfile(zip_path):
+            p.error(f"{zip_path}: not a readable zip file; pass layer zips from ocelot's build")
+    names = [z.name for z in args.zips]
+    if len(set(names)) != len(names):
+        p.error(f"two zips share a file name ({', '.join(names)}); the table names layers by it")
+    return args
+
+
+def _sizes_or_error(p: argparse.ArgumentParser, text: str) -> list[int]:
+    sizes: list[int] = []
+    for part in filter(None, (t.strip() for t in text.split(","))):
+        size = int(part) if part.isdigit() else part
+        problem = memory_problem(size)
+        if problem:
+            p.error(f"--memory-mb {part}: {problem}")
+        sizes.append(int(size))
+    if not sizes:
+        p.error("--memory-mb: name at least one size, e.g. 128,512,1769")
+    return sizes
+
+
+def progress(message: str) -> None:
+    """A line on stderr per round: 9 rounds of three layers at three sizes take minutes."""
+    stamp = time.strftime("%H:%M:%S")
+    print(f"cold-start {stamp} (load {os.getloadavg()[0]:.2f}): {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    progress(f"{len(args.zips)} layers, sizes {args.memory_mb}, {args.runs} rounds each")
     results = measure(
-        args.zips, sizes, args.runs, lambda z, m: boot_once(z, m, sandbox=not args.no_sandbox)
+        args.zips,
+        args.sizes,
+        args.runs,
+        lambda z, m: boot_once(z, m, sandbox=not args.no_sandbox),
+        on_round=progress,
     )
-    print(table(args.zips, sizes, results))
+    print(table(args.zips, args.sizes, results))
     print(f"\nload average after: {os.getloadavg()[0]:.2f}; {args.runs} boots per layer and size")
     return 0
 

@@ -145,9 +145,9 @@ def _build_one(
     timings: Timings,
 ) -> LayerEntry:
     began = time.monotonic()
-    env = gobuild.go_env(ctx.go, plan.architecture)
-    if go_procs is not None:  # not recorded: it changes how fast Go compiles, not what
-        env["GOMAXPROCS"] = str(go_procs)
+    # GOMAXPROCS is not recorded (RECORDED_ENV): it changes how fast Go compiles, not what.
+    procs = {"GOMAXPROCS": str(go_procs)} if go_procs is not None else None
+    env = gobuild.go_env(ctx.go, plan.architecture, procs)
 
     def step(name: str) -> AbstractContextManager[None]:
         return timings.step(plan.label, name)

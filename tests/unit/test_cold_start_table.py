@@ -6,6 +6,9 @@ from __future__ import annotations
 import importlib.util
 import sys
 import zipfile
+from types import SimpleNamespace
+
+import pytest
 
 from ocelot_build.core.files import PROJECT_ROOT
 
@@ -58,3 +61,66 @@ def test_fewer_than_six_rounds_give_no_interval(tmp_path):
     }
     second = _cells(bench.table([a, b], [128], results), "b.zip")
     assert second[9] == "+50.0 (too few rounds)"
+
+
+def _refused(capsys, argv: list[str]) -> str:
+    """``main`` on ``argv`` must stop before any boot with exit 2 and one line saying why."""
+    booted: list[object] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bench, "boot_once", lambda *a, **k: booted.append(a))
+        with pytest.raises(SystemExit) as stop:
+            bench.main(argv)
+    assert stop.value.code == 2 and not booted
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("sizes", "says"),
+    [
+        ("128,64", "--memory-mb 64: must be a whole number of MB from 128 to 10240"),
+        ("128,1.5k", "--memory-mb 1.5k: must be a whole number of MB from 128 to 10240"),
+        (",", "--memory-mb: name at least one size"),
+    ],
+)
+def test_a_bad_size_is_refused_before_any_boot(tmp_path, capsys, sizes, says):
+    a = _zip(tmp_path / "a.zip")
+    assert says in _refused(capsys, [str(a), "--memory-mb", sizes])
+
+
+def test_bad_zips_and_too_few_runs_are_refused_before_any_boot(tmp_path, capsys):
+    a = _zip(tmp_path / "a.zip")
+    (tmp_path / "notes.txt").write_text("not a zip")
+    (tmp_path / "other").mkdir()
+    _zip(tmp_path / "other" / "a.zip")
+    assert "notes.txt: not a readable zip" in _refused(capsys, [str(tmp_path / "notes.txt")])
+    assert "missing.zip: not a readable zip" in _refused(capsys, [str(tmp_path / "missing.zip")])
+    assert "share a file name" in _refused(capsys, [str(a), str(tmp_path / "other" / "a.zip")])
+    assert "--runs 1: needs at least 2" in _refused(capsys, [str(a), "--runs", "1"])
+
+
+def test_every_round_is_announced_on_stderr_and_the_table_goes_to_stdout(tmp_path, capsys):
+    a, b = _zip(tmp_path / "a.zip"), _zip(tmp_path / "b.zip")
+    order: list[str] = []
+
+    def boot(zip_path, memory_mb, sandbox=True):
+        order.append(f"{zip_path.name}@{memory_mb}")
+        return SimpleNamespace(
+            status="passed", init_ms=100.0, init_cpu_ms=10.0, peak_memory_kb=2048, peak_rss_kb=0
+        )
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bench, "boot_once", boot)
+        assert bench.main([str(a), str(b), "--memory-mb", "128,512", "--runs", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert order == [f"{n}@{m}" for m in (128, 512) for n in ("a.zip", "b.zip", "b.zip", "a.zip")]
+    rounds = [line for line in err.splitlines() if ": round " in line]
+    assert [r.split("): ")[1] for r in rounds] == [
+        "128 MB: round 1 of 2",
+        "128 MB: round 2 of 2",
+        "512 MB: round 1 of 2",
+        "512 MB: round 2 of 2",
+    ]
+    assert "(load " in rounds[0] and ": round " not in out
+    assert out.count("| a.zip | ") == 2 and "load average after" in out
