@@ -149,7 +149,7 @@ def _sizes(zip_path: Path) -> tuple[float, float]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The options, every one checked before the first boot: a typo in a size must not
     surface after an hour of boots, nor as a traceback."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="bench/cold_start.py", description=__doc__.splitlines()[0])
     p.add_argument("zips", nargs="+", type=Path, help="layer zips; ratios are to the first")
     p.add_argument("--memory-mb", default="128,512,1769", help="comma-separated sizes")
     p.add_argument("--runs", type=int, default=9, help="boots per layer and size (at least 2)")

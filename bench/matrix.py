@@ -37,13 +37,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from ocelot_build.core.errors import UsageError, command_main  # noqa: E402
+from ocelot_build.core.files import split_list  # noqa: E402
 from ocelot_build.core.gobuildexpr import satisfied  # noqa: E402
 from ocelot_build.core.manifest import LayerManifest  # noqa: E402
+from ocelot_build.core.model import Architecture  # noqa: E402
 from ocelot_build.core.toolchain import find_go  # noqa: E402
 from ocelot_build.stages.catalogue import PLATFORM  # noqa: E402
 from ocelot_build.stages.config import load_distributions  # noqa: E402
 from ocelot_build.stages.outputs import manifest_paths  # noqa: E402
 from ocelot_build.stages.registry import PROJECT_REGISTRY, load_registry  # noqa: E402
+from ocelot_build.stages.schedule import parse_jobs  # noqa: E402
+
+SCENARIOS = "abcd"
 
 
 @dataclass(frozen=True)
@@ -358,7 +364,7 @@ def standin_upstream(work: Path) -> tuple[str, Path, Path]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="bench/matrix.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--upstream", help="opentelemetry-lambda path or URL (default: stand-in)")
     p.add_argument("--ref", default="main")
     p.add_argument("--config", type=Path, help="distributions file")
@@ -385,8 +391,47 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "whether each clean (a) run wrote the same bytes",
     )
     args = p.parse_args(argv)
+    if args.skip_baseline:
+        args.scenarios = args.scenarios.replace("c", "").replace("d", "")
+    try:
+        _check_options(args)
+    except UsageError as e:
+        p.error(e.message)
     args.expected = _expected_hashes(p, args.expect_hashes)
     return args
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Every option that can be checked without the distributions file, before a run that
+    takes an hour: a typo must not surface at its end, nor as a traceback."""
+    letters = args.scenarios.strip()
+    if not letters or set(letters) - set(SCENARIOS):
+        raise UsageError(
+            f"--scenarios {args.scenarios!r}: use letters from {SCENARIOS}, e.g. abcd or ad"
+        )
+    if "b" in letters and "a" not in letters:
+        raise UsageError("--scenarios: b reruns a's command on a's cache, so it needs a too")
+    args.scenarios = letters
+    args.archs = [Architecture.parse(a).value for a in split_list(args.architectures)]
+    if not args.archs:
+        raise UsageError("-a/--architectures: name at least one of amd64, arm64")
+    args.jobs = list(split_list(args.jobs))
+    for jobs in args.jobs or ["(none)"]:
+        parse_jobs(jobs)
+    for option, path in (("--markdown", args.markdown), ("--save-hashes", args.save_hashes)):
+        if path is not None and not path.parent.is_dir():
+            raise UsageError(f"{option} {path}: {path.parent} is not a directory")
+    if args.config is not None and not args.config.is_file():
+        raise UsageError(f"--config {args.config}: no such distributions file")
+    if args.upstream is not None:  # the stand-in brings its own file, made when it runs
+        args.config = args.config or ROOT / "config" / "distributions.yaml"
+        args.dists = _chosen(args)
+
+
+def _chosen(args: argparse.Namespace) -> list[str]:
+    """``-d``'s names, checked against the distributions file (``all``: all of them)."""
+    chosen = load_distributions(args.config).select(list(split_list(args.distributions)))
+    return [d.name for d in chosen]
 
 
 def _expected_hashes(p: argparse.ArgumentParser, path: Path | None) -> dict[str, str] | None:
@@ -404,8 +449,10 @@ def _expected_hashes(p: argparse.ArgumentParser, path: Path | None) -> dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.skip_baseline:
-        args.scenarios = args.scenarios.replace("c", "").replace("d", "")
+    return command_main("bench/matrix.py", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OCELOT_")}
     go = find_go()
     env.update(go.env())
@@ -414,11 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.upstream is None:
             args.upstream, args.config, args.components = standin_upstream(Path(tmp))
             env.update({"GOPROXY": "off", "GOFLAGS": "-mod=mod"})
-        args.config = args.config or ROOT / "config" / "distributions.yaml"
-        names = list(load_distributions(args.config).distributions)
-        args.dists = names if args.distributions == "all" else args.distributions.split(",")
-        args.archs = args.architectures.split(",")
-        args.jobs = [j.strip() for j in args.jobs.split(",")]
+            args.dists = _chosen(args)
         args.go = str(go.go)
         args.version = _collector_version(args)
         results = scenarios(args, env)
