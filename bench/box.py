@@ -25,9 +25,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ocelot_build.core.errors import UsageError
 from ocelot_build.verify import VerifyReport, verify_layer
 from ocelot_build.verify.box import Shape
 from ocelot_build.verify.cgroupfs import find
+from ocelot_build.verify.layer import inspect_zip
 from ocelot_build.verify.runner import ExtensionProcess
 
 SIZES = (128, 512, 1769)
@@ -121,13 +123,25 @@ def box_cost(repeat: int) -> None:
     print(f"| the box's start-up cost | {boxed - plain + made:.1f} |")
 
 
+def check_zips_and_repeat(p: argparse.ArgumentParser, zips: list[Path], repeat: int) -> None:
+    """Before the first boot: a typo must not surface half-way through a table."""
+    if repeat < 1:
+        p.error(f"--repeat {repeat}: needs at least 1")
+    for zip_path in zips:
+        try:
+            inspect_zip(zip_path)  # the boot check's own rule for a layer zip
+        except UsageError as e:
+            p.error(e.message)
+
+
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="bench/box.py", description=__doc__.splitlines()[0])
     p.add_argument("zips", nargs="*", type=Path)
     p.add_argument("--matrix", action="store_true", help="both checks at 128 and 1,769 MB")
     p.add_argument("--figures", action="store_true", help="init at 128, 512, 1,769 MB")
     p.add_argument("--repeat", type=int, default=5)
     args = p.parse_args()
+    check_zips_and_repeat(p, args.zips, args.repeat)
     if args.matrix:
         matrix(args.zips)
     if args.figures:

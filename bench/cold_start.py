@@ -31,8 +31,10 @@ from typing import Any
 
 from ocelot_build.audit.paired import Paired
 from ocelot_build.core.budgets import MIB
+from ocelot_build.core.errors import UsageError
 from ocelot_build.verify import verify_layer
 from ocelot_build.verify.box import memory_problem
+from ocelot_build.verify.layer import inspect_zip
 
 Boot = Callable[[Path, int], Any]  # (zip, memory MB) -> VerifyReport
 
@@ -159,8 +161,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.runs < 2:
         p.error(f"--runs {args.runs}: needs at least 2 (one round pairs nothing)")
     for zip_path in args.zips:
-        if not zipfile.is_zipfile(zip_path):
-            p.error(f"{zip_path}: not a readable zip file; pass layer zips from ocelot's build")
+        try:
+            inspect_zip(zip_path)  # the boot check's own rule for a layer zip
+        except UsageError as e:
+            p.error(e.message)
     names = [z.name for z in args.zips]
     if len(set(names)) != len(names):
         p.error(f"two zips share a file name ({', '.join(names)}); the table names layers by it")

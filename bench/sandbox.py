@@ -20,8 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from ocelot_build.core.errors import UsageError
 from ocelot_build.verify import VerifyReport, verify_layer
 from ocelot_build.verify.isolation import sandboxed, unsandboxed
+from ocelot_build.verify.layer import inspect_zip
 
 _IMPORTS = "import ocelot_build.verify.boot, ocelot_build.verify.sink"
 
@@ -72,10 +74,17 @@ def overhead(repeat: int) -> list[str]:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="bench/sandbox.py", description=__doc__.split("\n\n")[0])
     p.add_argument("zips", nargs="*", type=Path)
     p.add_argument("--repeat", type=int, default=20)
     args = p.parse_args()
+    if args.repeat < 1:
+        p.error(f"--repeat {args.repeat}: needs at least 1")
+    for zip_path in args.zips:
+        try:
+            inspect_zip(zip_path)  # the boot check's own rule for a layer zip
+        except UsageError as e:
+            p.error(e.message)
     print("| layer | check | no sandbox: init / peak RSS / wall | bwrap: init / peak RSS / wall |")
     print("|---|---|---|---|")
     for zip_path in args.zips:
