@@ -25,11 +25,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ocelot_build.core.errors import UsageError
 from ocelot_build.verify import VerifyReport, verify_layer
 from ocelot_build.verify.box import Shape
 from ocelot_build.verify.cgroupfs import find
-from ocelot_build.verify.layer import inspect_zip
+from ocelot_build.verify.layer import zips_problem
 from ocelot_build.verify.runner import ExtensionProcess
 
 SIZES = (128, 512, 1769)
@@ -127,11 +126,9 @@ def check_zips_and_repeat(p: argparse.ArgumentParser, zips: list[Path], repeat: 
     """Before the first boot: a typo must not surface half-way through a table."""
     if repeat < 1:
         p.error(f"--repeat {repeat}: needs at least 1")
-    for zip_path in zips:
-        try:
-            inspect_zip(zip_path)  # the boot check's own rule for a layer zip
-        except UsageError as e:
-            p.error(e.message)
+    problem = zips_problem(zips)
+    if problem:
+        p.error(problem)
 
 
 def main() -> int:

@@ -31,10 +31,9 @@ from typing import Any
 
 from ocelot_build.audit.paired import Paired
 from ocelot_build.core.budgets import MIB
-from ocelot_build.core.errors import UsageError
 from ocelot_build.verify import verify_layer
 from ocelot_build.verify.box import memory_problem
-from ocelot_build.verify.layer import inspect_zip
+from ocelot_build.verify.layer import zips_problem
 
 Boot = Callable[[Path, int], Any]  # (zip, memory MB) -> VerifyReport
 
@@ -160,11 +159,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.sizes = _sizes_or_error(p, args.memory_mb)
     if args.runs < 2:
         p.error(f"--runs {args.runs}: needs at least 2 (one round pairs nothing)")
-    for zip_path in args.zips:
-        try:
-            inspect_zip(zip_path)  # the boot check's own rule for a layer zip
-        except UsageError as e:
-            p.error(e.message)
+    problem = zips_problem(args.zips)
+    if problem:
+        p.error(problem)
     names = [z.name for z in args.zips]
     if len(set(names)) != len(names):
         p.error(f"two zips share a file name ({', '.join(names)}); the table names layers by it")

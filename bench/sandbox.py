@@ -20,10 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from ocelot_build.core.errors import UsageError
 from ocelot_build.verify import VerifyReport, verify_layer
 from ocelot_build.verify.isolation import sandboxed, unsandboxed
-from ocelot_build.verify.layer import inspect_zip
+from ocelot_build.verify.layer import zips_problem
 
 _IMPORTS = "import ocelot_build.verify.boot, ocelot_build.verify.sink"
 
@@ -80,11 +79,9 @@ def main() -> int:
     args = p.parse_args()
     if args.repeat < 1:
         p.error(f"--repeat {args.repeat}: needs at least 1")
-    for zip_path in args.zips:
-        try:
-            inspect_zip(zip_path)  # the boot check's own rule for a layer zip
-        except UsageError as e:
-            p.error(e.message)
+    problem = zips_problem(args.zips)
+    if problem:
+        p.error(problem)
     print("| layer | check | no sandbox: init / peak RSS / wall | bwrap: init / peak RSS / wall |")
     print("|---|---|---|---|")
     for zip_path in args.zips:

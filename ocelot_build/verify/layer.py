@@ -17,6 +17,7 @@ import shutil
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -47,6 +48,18 @@ class UnpackedLayer:
     @property
     def bundled_config(self) -> Path:
         return self.root / CONFIG
+
+
+def zips_problem(zip_paths: Iterable[Path]) -> str | None:
+    """What is wrong with the first of ``zip_paths`` that is not a layer zip (the rule of
+    ``inspect_zip``), or None: for tools that take several zips and must refuse a bad one
+    before their first boot."""
+    for zip_path in zip_paths:
+        try:
+            inspect_zip(zip_path)
+        except UsageError as exc:
+            return exc.message
+    return None
 
 
 def inspect_zip(zip_path: Path) -> tuple[int, int]:

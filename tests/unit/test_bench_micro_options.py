@@ -3,6 +3,7 @@ option before measuring anything: exit 2, one line naming it, no traceback."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -19,6 +20,7 @@ def _run(script: str, *argv: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
         cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},  # this checkout's ocelot_build
     )
 
 
