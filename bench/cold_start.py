@@ -23,7 +23,6 @@ import os
 import statistics
 import sys
 import time
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +30,10 @@ from typing import Any
 
 from ocelot_build.audit.paired import Paired
 from ocelot_build.core.budgets import MIB
+from ocelot_build.core.files import split_commas
 from ocelot_build.verify import verify_layer
 from ocelot_build.verify.box import memory_problem
-from ocelot_build.verify.layer import zips_problem
+from ocelot_build.verify.layer import inspect_zip, zips_problem
 
 Boot = Callable[[Path, int], Any]  # (zip, memory MB) -> VerifyReport
 
@@ -142,9 +142,8 @@ def _ratio(values: list[float], base: list[float]) -> str:
 
 
 def _sizes(zip_path: Path) -> tuple[float, float]:
-    with zipfile.ZipFile(zip_path) as zf:
-        unzipped = sum(i.file_size for i in zf.infolist())
-    return zip_path.stat().st_size / MIB, unzipped / MIB
+    zipped, unzipped = inspect_zip(zip_path)
+    return zipped / MIB, unzipped / MIB
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -170,7 +169,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def _sizes_or_error(p: argparse.ArgumentParser, text: str) -> list[int]:
     sizes: list[int] = []
-    for part in filter(None, (t.strip() for t in text.split(","))):
+    for part in split_commas(text):
         size = int(part) if part.isdigit() else part
         problem = memory_problem(size)
         if problem:

@@ -402,8 +402,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    """Every option that can be checked without the distributions file, before a run that
-    takes an hour: a typo must not surface at its end, nor as a traceback."""
+    """Every option, before a run that takes an hour: a typo must not surface at its end, nor
+    as a traceback. ``-d`` is checked here against the distributions file too, unless the
+    stand-in, which makes its own file when it runs, is the upstream (then ``_run`` does)."""
     letters = args.scenarios.strip()
     if not letters or set(letters) - set(SCENARIOS):
         raise UsageError(
