@@ -3,18 +3,15 @@ layer: how a faster schedule shows it changed no output."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
+
+import benchscripts
 
 from ocelot_build.core.files import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "bench" / "matrix.py"
-_spec = importlib.util.spec_from_file_location("bench_matrix", SCRIPT)
-assert _spec and _spec.loader
-matrix = importlib.util.module_from_spec(_spec)
-sys.modules["bench_matrix"] = matrix  # its dataclasses look their module up
-_spec.loader.exec_module(matrix)
+matrix = benchscripts.load("matrix")
 
 
 def test_a_sha256sum_listing_round_trips_by_layer_name(tmp_path):

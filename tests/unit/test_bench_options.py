@@ -3,18 +3,12 @@ at once with exit 2 and one line naming the option and what is allowed, no trace
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
+import benchscripts
 import pytest
 
 from ocelot_build.core.files import PROJECT_ROOT
 
-_spec = importlib.util.spec_from_file_location("bench_matrix", PROJECT_ROOT / "bench" / "matrix.py")
-assert _spec and _spec.loader
-matrix = importlib.util.module_from_spec(_spec)
-sys.modules["bench_matrix"] = matrix  # its dataclasses look their module up
-_spec.loader.exec_module(matrix)
+matrix = benchscripts.load("matrix")
 
 
 def _refused(capsys, argv: list[str]) -> str:

@@ -3,22 +3,13 @@ paired rule (median difference, 95% interval, bold when it excludes 0), not max 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import zipfile
 from types import SimpleNamespace
 
+import benchscripts
 import pytest
 
-from ocelot_build.core.files import PROJECT_ROOT
-
-_spec = importlib.util.spec_from_file_location(
-    "bench_cold_start", PROJECT_ROOT / "bench" / "cold_start.py"
-)
-assert _spec and _spec.loader
-bench = importlib.util.module_from_spec(_spec)
-sys.modules["bench_cold_start"] = bench  # its dataclasses look their module up
-_spec.loader.exec_module(bench)
+bench = benchscripts.load("cold_start")
 
 
 def _zip(path):
