@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ocelot_build.core.options import count
 from ocelot_build.verify import VerifyReport, verify_layer
 from ocelot_build.verify.box import Shape
 from ocelot_build.verify.cgroupfs import find
@@ -122,23 +123,16 @@ def box_cost(repeat: int) -> None:
     print(f"| the box's start-up cost | {boxed - plain + made:.1f} |")
 
 
-def check_zips_and_repeat(p: argparse.ArgumentParser, zips: list[Path], repeat: int) -> None:
-    """Before the first boot: a typo must not surface half-way through a table."""
-    if repeat < 1:
-        p.error(f"--repeat {repeat}: needs at least 1")
-    problem = zips_problem(zips)
-    if problem:
-        p.error(problem)
-
-
 def main() -> int:
     p = argparse.ArgumentParser(prog="bench/box.py", description=__doc__.splitlines()[0])
     p.add_argument("zips", nargs="*", type=Path)
     p.add_argument("--matrix", action="store_true", help="both checks at 128 and 1,769 MB")
     p.add_argument("--figures", action="store_true", help="init at 128, 512, 1,769 MB")
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--repeat", type=count(1), default=5)
     args = p.parse_args()
-    check_zips_and_repeat(p, args.zips, args.repeat)
+    problem = zips_problem(args.zips)  # before the first boot, not half-way through a table
+    if problem:
+        p.error(problem)
     if args.matrix:
         matrix(args.zips)
     if args.figures:

@@ -31,6 +31,7 @@ from typing import Any
 from ocelot_build.audit.paired import Paired
 from ocelot_build.core.budgets import MIB
 from ocelot_build.core.files import split_commas
+from ocelot_build.core.options import count
 from ocelot_build.verify import verify_layer
 from ocelot_build.verify.box import memory_problem
 from ocelot_build.verify.layer import inspect_zip, zips_problem
@@ -152,12 +153,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench/cold_start.py", description=__doc__.splitlines()[0])
     p.add_argument("zips", nargs="+", type=Path, help="layer zips; ratios are to the first")
     p.add_argument("--memory-mb", default="128,512,1769", help="comma-separated sizes")
-    p.add_argument("--runs", type=int, default=9, help="boots per layer and size (at least 2)")
+    p.add_argument(
+        "--runs", type=count(2), default=9, help="boots per layer and size (rounds are paired)"
+    )
     p.add_argument("--no-sandbox", action="store_true", help="boot without bubblewrap")
     args = p.parse_args(argv)
     args.sizes = _sizes_or_error(p, args.memory_mb)
-    if args.runs < 2:
-        p.error(f"--runs {args.runs}: needs at least 2 (one round pairs nothing)")
     problem = zips_problem(args.zips)
     if problem:
         p.error(problem)

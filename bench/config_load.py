@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ocelot_build.core.options import count
 from ocelot_build.stages.config import load_distributions
 
 HEAD = """\
@@ -65,13 +66,12 @@ def best(path: Path, runs: int, memo: Path | None = None) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(prog="bench/config_load.py", description=__doc__.splitlines()[0])
-    p.add_argument("--depth", type=int, default=3000, help="chain depth (default 3000)")
+    p.add_argument("--depth", type=count(1), default=3000, help="chain depth (default 3000)")
     p.add_argument("--mb", type=float, default=15, help="wide file size in MB (default 15)")
-    p.add_argument("--runs", type=int, default=3, help="runs per file (default 3)")
+    p.add_argument("--runs", type=count(1), default=3, help="runs per file (default 3)")
     args = p.parse_args()
-    for option, value in (("--depth", args.depth), ("--mb", args.mb), ("--runs", args.runs)):
-        if value <= 0:
-            p.error(f"{option} {value}: must be more than 0")
+    if args.mb <= 0:
+        p.error(f"--mb {args.mb}: must be more than 0")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         chain, wide = chain_file(folder, args.depth), wide_file(folder, args.mb)

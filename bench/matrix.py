@@ -417,7 +417,9 @@ def _check_options(args: argparse.Namespace) -> None:
     if not args.archs:
         raise UsageError("-a/--architectures: name at least one of amd64, arm64")
     args.jobs = list(split_list(args.jobs))
-    for jobs in args.jobs or ["(none)"]:
+    if not args.jobs:
+        raise UsageError("-j/--jobs: name at least one value, e.g. auto or 1,2")
+    for jobs in args.jobs:
         parse_jobs(jobs)
     for option, path in (("--markdown", args.markdown), ("--save-hashes", args.save_hashes)):
         if path is not None and not path.parent.is_dir():

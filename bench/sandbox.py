@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ocelot_build.core.options import count
 from ocelot_build.verify import VerifyReport, verify_layer
 from ocelot_build.verify.isolation import sandboxed, unsandboxed
 from ocelot_build.verify.layer import zips_problem
@@ -75,10 +76,8 @@ def overhead(repeat: int) -> list[str]:
 def main() -> int:
     p = argparse.ArgumentParser(prog="bench/sandbox.py", description=__doc__.split("\n\n")[0])
     p.add_argument("zips", nargs="*", type=Path)
-    p.add_argument("--repeat", type=int, default=20)
+    p.add_argument("--repeat", type=count(1), default=20)
     args = p.parse_args()
-    if args.repeat < 1:
-        p.error(f"--repeat {args.repeat}: needs at least 1")
     problem = zips_problem(args.zips)
     if problem:
         p.error(problem)

@@ -33,7 +33,7 @@ from ocelot_build.core.errors import (
 )
 from ocelot_build.core.files import atomic_write_bytes, split_list, write_json
 from ocelot_build.core.model import Architecture
-from ocelot_build.core.options import add_config_options, add_upstream_options
+from ocelot_build.core.options import add_config_options, add_upstream_options, count
 from ocelot_build.core.progress import Progress
 from ocelot_build.stages.catalogue import Component, members
 from ocelot_build.stages.config import Distribution, short_tag
@@ -59,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
         default=Path("build/costs"),
         help="where component-costs.md/.json/.png and the layers go",
     )
-    p.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="boots per layer and size")
+    p.add_argument("--runs", type=count(1), default=DEFAULT_RUNS, help="boots per layer and size")
     p.add_argument(
         "--memory-mb",
         default=DEFAULT_MEMORY_MB,
@@ -79,8 +79,6 @@ def parser() -> argparse.ArgumentParser:
 
 def _request(args: argparse.Namespace) -> api.BuildRequest:
     archs = tuple(dict.fromkeys(Architecture.parse(a) for a in split_list(args.architecture)))
-    if args.runs < 1:
-        raise UsageError(f"--runs must be at least 1, got {args.runs}")
     memory_sizes(args.memory_mb)
     if not archs:
         raise UsageError("no architecture given; allowed: amd64, arm64")

@@ -8,6 +8,7 @@ defaults from drifting apart.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from ocelot_build.core.errors import path_option
 from ocelot_build.core.types import DEFAULT_UPSTREAM_REF, DEFAULT_UPSTREAM_REPO
@@ -41,3 +42,19 @@ def add_config_options(
         default=None,
         help="overlay component registry (default: config/components.yaml)",
     )
+
+
+def count(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a count (runs, rounds, repeats): a whole number of at least
+    ``minimum``. One rule, so every command and bench script refuses ``0``, ``-3`` or ``2.5``
+    before it starts, with the same words."""
+
+    def parse(text: str) -> int:
+        digits = text.strip()
+        if not digits.isdigit() or int(digits) < minimum:
+            raise argparse.ArgumentTypeError(
+                f"needs a whole number of at least {minimum}, got {text!r}"
+            )
+        return int(digits)
+
+    return parse

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ocelot_build.core.errors import OptionParser, PublishError, UsageError, command_main
+from ocelot_build.core.options import count
 from ocelot_build.publish import records
 from ocelot_build.publish.aws_guard import check_account
 from ocelot_build.publish.reconcile import reconcile_version
@@ -162,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
         "credentials with STS (default: none)",
     )
     parser.add_argument(
-        "--keep", type=int, default=DEFAULT_KEEP,
+        "--keep", type=count(1), default=DEFAULT_KEEP,
         help=f"versions kept per layer name and region, at least 1 (default: {DEFAULT_KEEP})",
     )  # fmt: skip
     parser.add_argument(
@@ -195,8 +196,6 @@ def _run(args: argparse.Namespace) -> int:
     import boto3
     import botocore.exceptions
 
-    if args.keep < 1:
-        raise UsageError(f"--keep {args.keep}: keep at least 1 version (the newest)")
     if args.apply and not args.account:
         raise UsageError("--apply needs --account <12-digit id>: the account to prune")
     if args.account and not ACCOUNT_RE.fullmatch(args.account):

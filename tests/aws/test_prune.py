@@ -167,7 +167,8 @@ def test_help_shows_every_option_with_its_default(capsys):
 def test_bad_input_is_one_line_exit_2(moto, capsys, monkeypatch):
     assert prune.main(["--keep", "0"]) == 2
     assert capsys.readouterr().err == (
-        "ocelot prune: error: --keep 0: keep at least 1 version (the newest)\n"
+        "ocelot prune: error: argument --keep: needs a whole number of at least 1, got '0' "
+        "(see python -m ocelot_build.prune --help)\n"
     )
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     assert prune.main([]) == 2

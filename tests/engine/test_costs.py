@@ -66,7 +66,7 @@ def test_another_architecture_gets_sizes_only(args, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--runs", "0"], "--runs must be at least 1, got 0"),
+        (["--runs", "0"], "--runs: needs a whole number of at least 1, got '0'"),
         (["--memory-mb", "64"], "--memory-mb must be a whole number of MB from 128 to 10240"),
         (["--memory-mb", ","], "--memory-mb needs at least one size"),
         (["--only", "exporter.nope"], "--only: exporter.nope not a component outside minimal"),

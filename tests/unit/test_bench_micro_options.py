@@ -27,14 +27,15 @@ def _run(script: str, *argv: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("script", "argv", "says"),
     [
-        ("box.py", ["--repeat", "0"], "--repeat 0: needs at least 1"),
+        ("box.py", ["--repeat", "0"], "--repeat: needs a whole number of at least 1, got '0'"),
         ("box.py", ["missing.zip"], "layer zip missing.zip does not exist"),
         ("box.py", ["README.md"], "README.md is not a zip file"),
-        ("sandbox.py", ["--repeat", "-3"], "--repeat -3: needs at least 1"),
+        ("sandbox.py", ["--repeat", "-3"], "at least 1, got '-3'"),
+        ("sandbox.py", ["--repeat", "2.5"], "at least 1, got '2.5'"),
         ("sandbox.py", ["pyproject.toml"], "pyproject.toml is not a zip file"),
-        ("config_load.py", ["--depth", "0"], "--depth 0: must be more than 0"),
+        ("config_load.py", ["--depth", "0"], "--depth: needs a whole number of at least 1"),
         ("config_load.py", ["--mb", "-1"], "--mb -1.0: must be more than 0"),
-        ("config_load.py", ["--runs", "0"], "--runs 0: must be more than 0"),
+        ("config_load.py", ["--runs", "x"], "--runs: needs a whole number of at least 1"),
     ],
 )
 def test_a_bad_option_is_refused_before_measuring(script, argv, says):

@@ -36,6 +36,7 @@ def _refused(capsys, argv: list[str]) -> str:
         (["-a", "amd64,mips"], "unknown architecture 'mips'; allowed: amd64"),
         (["-a", ","], "-a/--architectures: name at least one of amd64, arm64"),
         (["-j", "auto,0"], "--jobs must be auto or a whole number of at least 1, got '0'"),
+        (["-j", ","], "-j/--jobs: name at least one value, e.g. auto or 1,2"),
         (["--markdown", "/nonexistent/dir/t.md"], "--markdown /nonexistent/dir/t.md: /nonexistent"),
         (["--save-hashes", "/nonexistent/x"], "--save-hashes /nonexistent/x: /nonexistent is not"),
         (["--config", "/nonexistent.yaml"], "--config /nonexistent.yaml: no such distributions"),

@@ -3,12 +3,15 @@ the distributions file `-d all` reads goes through the cache like the build's.""
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 from standin.fixtures import write_dists
 
 from ocelot_build import cli
 from ocelot_build.audit import costs
 from ocelot_build.core import yamlio
+from ocelot_build.core.options import count
 
 
 @pytest.mark.parametrize("option", ["-o", "-c", "--components"])
@@ -41,3 +44,17 @@ def test_all_reads_a_large_file_through_the_cache_like_the_build(tmp_path, ocelo
     request, _ = cli.parse_request(["-d", "all", "-c", str(path), "--skip-publish"])
     assert request.distributions == ("all",)
     assert len(list((ocelot_cache / "yaml").glob("*.marshal"))) == 1
+
+
+@pytest.mark.parametrize("text", ["0", "-3", "2.5", "1e3", "", "three"])
+def test_a_count_below_its_minimum_or_not_whole_is_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError) as refused:
+        count(1)(text)
+    assert str(refused.value) == f"needs a whole number of at least 1, got {text!r}"
+
+
+def test_a_count_is_read_as_a_whole_number():
+    assert count(2)(" 9 ") == 9
+    assert count(2)("2") == 2
+    with pytest.raises(argparse.ArgumentTypeError):
+        count(2)("1")

@@ -88,7 +88,8 @@ def test_bad_zips_and_too_few_runs_are_refused_before_any_boot(tmp_path, capsys)
     assert "notes.txt is not a zip file" in _refused(capsys, [str(tmp_path / "notes.txt")])
     assert "missing.zip does not exist" in _refused(capsys, [str(tmp_path / "missing.zip")])
     assert "share a file name" in _refused(capsys, [str(a), str(tmp_path / "other" / "a.zip")])
-    assert "--runs 1: needs at least 2" in _refused(capsys, [str(a), "--runs", "1"])
+    too_few = _refused(capsys, [str(a), "--runs", "1"])
+    assert "--runs: needs a whole number of at least 2, got '1'" in too_few
 
 
 def test_every_round_is_announced_on_stderr_and_the_table_goes_to_stdout(tmp_path, capsys):
