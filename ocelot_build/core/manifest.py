@@ -17,7 +17,8 @@ from typing import Any
 from ocelot_build.core.files import write_json
 from ocelot_build.core.model import Architecture
 
-MANIFEST_SCHEMA = 1
+# 2: config_providers and cold_start (schema 1 manifests read with both unknown, None)
+MANIFEST_SCHEMA = 2
 
 
 class ManifestError(ValueError):
@@ -52,6 +53,9 @@ class LayerManifest:
     go_version: str
     build_tags: tuple[str, ...]
     go_replaces: Mapping[str, str]
+    # The distribution's cold-start options as built (both None: unknown, a schema-1 file):
+    config_providers: tuple[str, ...] | None  # config URI schemes linked, sorted; None: unread
+    cold_start: tuple[str, ...] | None  # start-up cuts applied, sorted; () upstream's start
     components: Mapping[str, tuple[str, ...]]  # kind → tag names, sorted
     component_ids: Mapping[str, tuple[str, ...]]  # kind → YAML ids
     modules: tuple[Mapping[str, str], ...]  # {"path", "version"[, "replace"]}
@@ -90,6 +94,8 @@ class LayerManifest:
             "go_version": self.go_version,
             "build_tags": list(self.build_tags),
             "go_replaces": dict(self.go_replaces),
+            "config_providers": _names(self.config_providers),
+            "cold_start": _names(self.cold_start),
             "components": {k: list(v) for k, v in self.components.items()},
             "component_ids": {k: list(v) for k, v in self.component_ids.items()},
             "modules": [dict(m) for m in self.modules],
@@ -121,6 +127,8 @@ class LayerManifest:
                 go_version=str(data.get("go_version", "")),
                 build_tags=tuple(data.get("build_tags", ())),
                 go_replaces=dict(data.get("go_replaces") or {}),
+                config_providers=_read_names(data, "config_providers"),
+                cold_start=_read_names(data, "cold_start"),
                 components={k: tuple(v) for k, v in data["components"].items()},
                 component_ids={k: tuple(v) for k, v in (data.get("component_ids") or {}).items()},
                 modules=tuple(dict(m) for m in data["modules"]),
@@ -151,6 +159,21 @@ class LayerManifest:
         write_json(path, self.to_json())
 
 
+def _names(names: tuple[str, ...] | None) -> list[str] | None:
+    return None if names is None else list(names)
+
+
+def _read_names(data: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+    """A list of names read back; absent (a schema-1 file) or null is None, unknown rather
+    than a guess; anything but a list of strings is malformed."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{key} is not a list of names")
+    return tuple(value)
+
+
 REQUIRED = (
     "collector_version",
     "upstream",
@@ -176,6 +199,8 @@ def example() -> LayerManifest:
         go_version="go1.26.6",
         build_tags=("lambdacomponents.custom", "lambdacomponents.receiver.otlp"),
         go_replaces={},
+        config_providers=("env", "file", "http", "https", "yaml"),
+        cold_start=("gc-off", "sleep-wait"),
         components={
             "connector": (),
             "exporter": ("otlphttp",),

@@ -30,7 +30,9 @@ def manifest_paths(out_dir: Path) -> list[Path]:
 def compose_manifest(
     request: BuildRequest, plan: LayerPlan, source: UpstreamSource, entry: LayerEntry, zip_name: str
 ) -> LayerManifest:
-    """Cached build facts plus the request-specific names (which do not change the bytes)."""
+    """Cached build facts plus what the plan knows: the request-specific names (which do
+    not change the bytes) and the inputs its key holds (go replaces, cold-start options),
+    so entries need not record them."""
     facts = entry.facts
     return LayerManifest(
         layer_name=request.layer_name,
@@ -42,6 +44,8 @@ def compose_manifest(
         go_version=facts["go_version"],
         build_tags=tuple(facts["build_tags"]),
         go_replaces=dict(plan.overlay.go_replaces),
+        config_providers=None if plan.providers is None else tuple(sorted(plan.providers)),
+        cold_start=tuple(sorted(plan.distribution.start.cuts)),
         components={k: tuple(v) for k, v in facts["components"].items()},
         component_ids={k: tuple(v) for k, v in facts["component_ids"].items()},
         modules=tuple(facts["modules"]),

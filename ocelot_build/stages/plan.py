@@ -41,6 +41,9 @@ class LayerPlan:
     config: bytes
     intended: dict[str, list[str]]
     key: str
+    # The config URI schemes linked (startup.linked_providers): for the manifest, not the
+    # key, which has the options that decide them; None when upstream's list is unreadable.
+    providers: tuple[str, ...] | None
 
     @property
     def label(self) -> str:
@@ -49,7 +52,8 @@ class LayerPlan:
 
 def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
     """Validate every distribution against the catalogue, then key every layer. Pure but
-    for reading the distributions' own config files: no git, no go."""
+    for reading the distributions' own config files and upstream's collector.go (one read
+    of the fetched source): no build, no go."""
     problems: list[str] = []
     configs: dict[str, bytes] = {}
     for dist in chosen:
@@ -65,7 +69,8 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
             problems += collector_config.syntax_problems(
                 configs[dist.name], f"distribution {dist.name}"
             )
-    problems += _start_problems(ctx, chosen)
+    collector_go = ctx.source.read_file(f"collector/{startup.COLLECTOR_GO.as_posix()}")
+    problems += _start_problems(ctx, chosen, collector_go)
     if problems:
         raise UsageError("; ".join(problems))
     plans = []
@@ -78,18 +83,19 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
         )
         config = configs[dist.name]
         intended = ctx.catalogue.intended(dist.tags)
+        providers = startup.linked_providers(collector_go, dist.start)
         for arch in ctx.request.architectures:
             key = cache_key(ctx.source, dist, arch, overlay, config, ctx.go)
-            plans.append(LayerPlan(dist, arch, overlay, config, intended, key))
+            plans.append(LayerPlan(dist, arch, overlay, config, intended, key, providers))
     return plans
 
 
-def _start_problems(ctx: Context, chosen: list[Distribution]) -> list[str]:
-    """Cold-start options whose edit upstream's text at this commit does not allow."""
+def _start_problems(ctx: Context, chosen: list[Distribution], text: str | None) -> list[str]:
+    """Cold-start options whose edit upstream's ``text`` (its collector.go, None when absent)
+    at this commit does not allow."""
     wanted = [d for d in chosen if not d.start.is_upstream]
     if not wanted:
         return []
-    text = ctx.source.read_file(f"collector/{startup.COLLECTOR_GO.as_posix()}")
     go_mod = ctx.source.read_file("collector/go.mod") or ""
     problems = []
     for dist in wanted:

@@ -145,12 +145,35 @@ def startup_source(cuts: tuple[str, ...]) -> str:
     return source.replace("const holdGC = false", f"const holdGC = {str('gc-off' in cuts).lower()}")
 
 
-def _providers(text: str, keep: tuple[str, ...]) -> str:
+def linked_providers(text: str | None, options: StartOptions) -> tuple[str, ...] | None:
+    """The config URI schemes the layer links, for its manifest. Options that edit the list
+    link exactly theirs (planning checked upstream has each); upstream's behaviour links
+    what upstream's ``collector.go`` lists at the commit, which is not always all of
+    :data:`PROVIDERS`. None when that list cannot be read (no file, another shape)."""
+    if not options.is_upstream:
+        return options.providers
+    found = _factories(text) if text is not None else None
+    if found is None:
+        return None
+    names = [n for n in found[2] if n is not None]
+    return tuple(names) if len(names) == len(found[2]) else None
+
+
+def _factories(text: str) -> tuple[re.Match[str], list[str], list[str | None]] | None:
+    """Upstream's ProviderFactories list: the match, its entries, and each entry's provider
+    name (None for an entry that is not ``<name>provider.NewFactory()``); None: no list."""
     match = _FACTORIES.search(text)
     if match is None:
-        raise AnchorMissing(f"no ProviderFactories list in {COLLECTOR_GO}")
+        return None
     items = [i.strip() for i in match["items"].split(",") if i.strip()]
-    names = [m["name"] if (m := _FACTORY.fullmatch(i)) else None for i in items]
+    return match, items, [m["name"] if (m := _FACTORY.fullmatch(i)) else None for i in items]
+
+
+def _providers(text: str, keep: tuple[str, ...]) -> str:
+    found = _factories(text)
+    if found is None:
+        raise AnchorMissing(f"no ProviderFactories list in {COLLECTOR_GO}")
+    match, items, names = found
     if None in names:
         raise AnchorMissing(f"an entry of {COLLECTOR_GO}'s ProviderFactories is not X.NewFactory()")
     missing = [p for p in keep if p not in names]

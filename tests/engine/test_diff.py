@@ -11,14 +11,8 @@ from pathlib import Path
 import pytest
 
 from ocelot_build.api import LayerArtifact, build_layers
-from ocelot_build.audit.diff import (
-    LayerFacts,
-    compare,
-    components_of_tags,
-    direction,
-    load,
-    render_markdown,
-)
+from ocelot_build.audit.diff import compare, direction, render_markdown
+from ocelot_build.audit.layer_facts import LayerFacts, components_of_tags, load
 
 MiB = 1024 * 1024
 
@@ -61,6 +55,9 @@ def test_zips_give_the_same_answer_from_build_info(two_layers):
     facts = load(a.zip_path)
     assert facts.collector_version == a.collector_version
     assert facts.commit == ""  # -trimpath keeps -ldflags (and so main.GitHash) out
+    assert facts.config_providers is None and facts.cold_start is None  # not in build info
+    assert a.manifest.cold_start == ()  # the stand-in has no collector.go to read or edit
+    assert a.manifest.config_providers is None
     assert facts.zip_size == a.manifest.zip.size
 
 

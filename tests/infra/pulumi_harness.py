@@ -143,7 +143,7 @@ def _state(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class FakeBuilder:
-    """Stands in for ``api.build_layers``: real deterministic zips and schema-1 manifests.
+    """Stands in for ``api.build_layers``: real deterministic zips and their manifests.
 
     The zip's bytes depend on the upstream ref (through a fake commit), the distribution's
     resolved build tags (read from the real distributions file) and the architecture, the
@@ -239,6 +239,8 @@ def manifest_for(request, name, arch, commit, tags, zip_path: Path, version: str
         go_version="go1.26.6",
         build_tags=tuple(tags),
         go_replaces={},
+        config_providers=None,  # a fake build links no providers it could name
+        cold_start=None,
         components={k: tuple(sorted(v)) for k, v in components.items()},
         component_ids={},
         modules=(),

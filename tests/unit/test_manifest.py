@@ -65,6 +65,7 @@ def test_with_verify_returns_a_new_manifest_and_the_type_is_frozen():
         ([], "missing collector_version"),
         ({**example().to_json(), "zip": {"file": "x"}}, "malformed"),
         ({**example().to_json(), "architecture": "sparc"}, "malformed"),
+        ({**example().to_json(), "cold_start": "gc-off"}, "cold_start is not a list of names"),
     ],
 )
 def test_what_is_not_a_manifest_is_named(data: object, message: str):
