@@ -41,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
         "-a",
         "--architecture",
         default="amd64",
-        help="amd64, arm64, comma-separated, or 'all' (default: amd64)",
+        help="amd64 (or x86_64), arm64 (or aarch64), comma-separated, or 'all' (default: amd64)",
     )
     add_upstream_options(p)
     p.add_argument(
