@@ -14,7 +14,7 @@ from pathlib import Path
 from ocelot_build import api
 from ocelot_build.core import proc
 from ocelot_build.core.errors import OptionParser, UsageError, command_main, path_option
-from ocelot_build.core.files import split_list
+from ocelot_build.core.files import not_a_file, split_list
 from ocelot_build.core.model import Architecture
 from ocelot_build.core.options import add_config_options, add_upstream_options
 from ocelot_build.core.runtimes import check_layer_name, check_runtimes, longest_suffix
@@ -146,8 +146,9 @@ def request_from(
     jobs = parse_jobs(args.jobs)
     if args.timings is not None and not args.timings.parent.is_dir():
         raise UsageError(f"--timings {args.timings}: {args.timings.parent} is not a directory")
-    if args.config is not None and not args.config.is_file():
-        raise UsageError(f"distributions file {args.config} does not exist")
+    problem = None if args.config is None else not_a_file(args.config)
+    if problem:
+        raise UsageError(f"distributions file {args.config} {problem}")
     request = api.BuildRequest(
         distributions=distributions,
         architectures=architectures,

@@ -11,6 +11,7 @@ from standin.fixtures import write_dists
 from ocelot_build import cli
 from ocelot_build.audit import costs
 from ocelot_build.core import yamlio
+from ocelot_build.core.files import not_a_file
 from ocelot_build.core.options import count
 
 
@@ -58,3 +59,10 @@ def test_a_count_is_read_as_a_whole_number():
     assert count(2)("2") == 2
     with pytest.raises(argparse.ArgumentTypeError):
         count(2)("1")
+
+
+def test_a_path_that_is_not_a_file_says_which_way(tmp_path):
+    (tmp_path / "f.yaml").write_text("x: 1\n")
+    assert not_a_file(tmp_path / "f.yaml") is None
+    assert not_a_file(tmp_path) == "is a directory, not a file"
+    assert not_a_file(tmp_path / "missing.yaml") == "does not exist"
