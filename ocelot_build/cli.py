@@ -58,7 +58,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--runtimes",
         default="",
-        help='compatible runtimes, space-separated, e.g. "python3.12 nodejs22.x" (default: none)',
+        help='compatible runtimes, space- or comma-separated, e.g. "python3.12 nodejs22.x" '
+        "(default: none)",
     )
     p.add_argument("--skip-publish", action="store_true", help="build only, do not publish")
     p.add_argument(
@@ -140,7 +141,7 @@ def request_from(
     distributions = tuple(dict.fromkeys(_split(args.distribution)))
     if not distributions:
         raise UsageError("no distribution given")
-    check_runtimes(args.runtimes.split())
+    check_runtimes(list(split_list(args.runtimes)))
     named = _named(distributions, args.config)
     check_layer_name(args.layer_name, longest_suffix(named, [a.value for a in architectures]))
     jobs = parse_jobs(args.jobs)
@@ -167,6 +168,8 @@ def request_from(
         jobs=jobs,
         timings_path=args.timings,
     )
+    if args.skip_publish:
+        _refuse_publish_options(args)
     if args.skip_publish or args.dry_run:
         return request, None
     if not args.stack:
@@ -176,9 +179,21 @@ def request_from(
         build=request,
         distributions=tuple(named),
         public=args.public,
-        runtimes=tuple(args.runtimes.split()),
+        runtimes=split_list(args.runtimes),
     )
     return request, publishing
+
+
+def _refuse_publish_options(args: argparse.Namespace) -> None:
+    """``--skip-publish`` with an option only publishing reads: the user meant one of the two,
+    and silently dropping ``--public`` or ``--stack`` hides which."""
+    only_publishing = {"--stack": args.stack, "--public": args.public, "--runtimes": args.runtimes}
+    given = [name for name, value in only_publishing.items() if value]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: only publishing reads {'them' if len(given) > 1 else 'it'}, "
+            "and --skip-publish turns publishing off; drop one or the other"
+        )
 
 
 def run(argv: list[str]) -> int:

@@ -66,3 +66,29 @@ def test_a_path_that_is_not_a_file_says_which_way(tmp_path):
     assert not_a_file(tmp_path / "f.yaml") is None
     assert not_a_file(tmp_path) == "is a directory, not a file"
     assert not_a_file(tmp_path / "missing.yaml") == "does not exist"
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--stack", "prod"], "--stack: only publishing reads it"),
+        (["--public", "--runtimes", "python3.12"], "--public, --runtimes: only publishing"),
+    ],
+)
+def test_publishing_options_with_skip_publish_are_refused(
+    extra, named, tmp_path, monkeypatch, capsys
+):
+    """Before, they were silently dropped: a --public the user meant vanished unsaid."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["-d", "minimal", "--skip-publish", *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and named in err and "drop one or the other" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_runtimes_may_be_separated_by_commas_or_spaces():
+    _, publishing = cli.parse_request(
+        ["-d", "minimal", "--stack", "s", "--runtimes", "python3.12, nodejs22.x python3.12"]
+    )
+    assert publishing is not None
+    assert publishing.runtimes == ("python3.12", "nodejs22.x")
