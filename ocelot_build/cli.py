@@ -14,7 +14,7 @@ from pathlib import Path
 from ocelot_build import api
 from ocelot_build.core import proc
 from ocelot_build.core.errors import OptionParser, UsageError, command_main, path_option
-from ocelot_build.core.files import split_list
+from ocelot_build.core.files import not_a_file, split_list
 from ocelot_build.core.model import Architecture
 from ocelot_build.core.options import add_config_options, add_upstream_options
 from ocelot_build.core.runtimes import check_layer_name, check_runtimes, longest_suffix
@@ -41,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
         "-a",
         "--architecture",
         default="amd64",
-        help="amd64, arm64, comma-separated, or 'all' (default: amd64)",
+        help="amd64 (or x86_64), arm64 (or aarch64), comma-separated, or 'all' (default: amd64)",
     )
     add_upstream_options(p)
     p.add_argument(
@@ -58,7 +58,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--runtimes",
         default="",
-        help='compatible runtimes, space-separated, e.g. "python3.12 nodejs22.x" (default: none)',
+        help='compatible runtimes, space- or comma-separated, e.g. "python3.12 nodejs22.x" '
+        "(default: none)",
     )
     p.add_argument("--skip-publish", action="store_true", help="build only, do not publish")
     p.add_argument(
@@ -140,14 +141,15 @@ def request_from(
     distributions = tuple(dict.fromkeys(_split(args.distribution)))
     if not distributions:
         raise UsageError("no distribution given")
-    check_runtimes(args.runtimes.split())
+    check_runtimes(list(split_list(args.runtimes)))
     named = _named(distributions, args.config)
     check_layer_name(args.layer_name, longest_suffix(named, [a.value for a in architectures]))
     jobs = parse_jobs(args.jobs)
     if args.timings is not None and not args.timings.parent.is_dir():
         raise UsageError(f"--timings {args.timings}: {args.timings.parent} is not a directory")
-    if args.config is not None and not args.config.is_file():
-        raise UsageError(f"distributions file {args.config} does not exist")
+    problem = None if args.config is None else not_a_file(args.config)
+    if problem:
+        raise UsageError(f"distributions file {args.config} {problem}")
     request = api.BuildRequest(
         distributions=distributions,
         architectures=architectures,
@@ -166,6 +168,8 @@ def request_from(
         jobs=jobs,
         timings_path=args.timings,
     )
+    if args.skip_publish:
+        _refuse_publish_options(args)
     if args.skip_publish or args.dry_run:
         return request, None
     if not args.stack:
@@ -175,9 +179,21 @@ def request_from(
         build=request,
         distributions=tuple(named),
         public=args.public,
-        runtimes=tuple(args.runtimes.split()),
+        runtimes=split_list(args.runtimes),
     )
     return request, publishing
+
+
+def _refuse_publish_options(args: argparse.Namespace) -> None:
+    """``--skip-publish`` with an option only publishing reads: the user meant one of the two,
+    and silently dropping ``--public`` or ``--stack`` hides which."""
+    only_publishing = {"--stack": args.stack, "--public": args.public, "--runtimes": args.runtimes}
+    given = [name for name, value in only_publishing.items() if value]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: only publishing reads {'them' if len(given) > 1 else 'it'}, "
+            "and --skip-publish turns publishing off; drop one or the other"
+        )
 
 
 def run(argv: list[str]) -> int:

@@ -43,6 +43,8 @@ def run(
         with _run_cache(ctx) as ctx:
             entries = _cache_hits(ctx, plans, progress)
             missing = [p for p in plans if p.key not in entries]
+            if request.keep_temp and not missing:
+                progress.note("--keep-temp: every layer was a cache hit, so no work tree was made")
             entries |= build_missing(ctx, missing, progress, timings)
             artifacts = []
             for plan in plans:

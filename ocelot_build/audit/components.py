@@ -43,6 +43,8 @@ class ComponentRow:
     source: str  # upstream or overlay
     zip_mib: float | None = None  # added to minimal, from docs/component-costs.json
     init_ms: float | None = None
+    init_is_noise: bool = False  # its 95% interval includes 0: not told apart from minimal
+    in_minimal: bool = False  # part of the base the costs are measured against
 
 
 def catalogue_rows(ctx: Context, costs: dict[str, dict[str, Any]]) -> list[ComponentRow]:
@@ -64,11 +66,20 @@ def catalogue_rows(ctx: Context, costs: dict[str, dict[str, Any]]) -> list[Compo
                 found,
                 module,
                 comp.source,
-                cost.get("zip_mib"),
-                cost.get("init_ms"),
+                **cost_fields(cost),
             )
         )
     return rows
+
+
+def cost_fields(cost: dict[str, Any]) -> dict[str, Any]:
+    """A row's figures from its entry in ``measured_costs``."""
+    return {
+        "zip_mib": cost.get("zip_mib"),
+        "init_ms": cost.get("init_ms"),
+        "init_is_noise": "wall" not in cost.get("measurable", "wall"),
+        "in_minimal": cost.get("in_minimal", False),
+    }
 
 
 def _ids(ctx: Context, comps: list[Component]) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -82,15 +93,19 @@ def _ids(ctx: Context, comps: list[Component]) -> dict[str, dict[str, tuple[str,
 
 
 def measured_costs(path: Path = COSTS_JSON) -> dict[str, dict[str, Any]]:
-    """short tag → {zip_mib, init_ms} from a costs report (amd64 first); {} when absent."""
+    """short tag → its row of a costs report (amd64 first; ``zip_mib``, ``init_ms``,
+    ``measurable``), and ``{"in_minimal": True}`` for the base's own tags; {} when absent."""
     try:
-        rows = json.loads(path.read_text())["rows"]
+        report = json.loads(path.read_text())
+        rows, base = report["rows"], report.get("base_tags") or []
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     found: dict[str, dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r.get("architecture") != "amd64"):
         if isinstance(row, dict) and isinstance(row.get("tag"), str):
             found.setdefault(short_tag(row["tag"]), row)
+    for tag in base if isinstance(base, list) else []:
+        found.setdefault(short_tag(str(tag)), {"in_minimal": True})
     return found
 
 
@@ -102,8 +117,7 @@ def render(rows: list[ComponentRow], other_tags: list[str], commit: str) -> str:
             r.tag,
             ", ".join(r.yaml_ids) or "?",
             r.module + (" (overlay)" if r.source == "overlay" else ""),
-            "-" if r.zip_mib is None else f"{r.zip_mib:+.2f}",
-            "-" if r.init_ms is None else f"{r.init_ms:+.0f}",
+            *_figures(r),
         )
         for r in rows
     ]
@@ -114,9 +128,19 @@ def render(rows: list[ComponentRow], other_tags: list[str], commit: str) -> str:
         f"also: {', '.join(other_tags)}"
     )
     lines.append(
-        "zip MiB and init ms: added to minimal, from docs/component-costs.json ('-': not measured)"
+        "zip MiB and init ms: added to minimal, from docs/component-costs.json ('?': its 95% "
+        "interval includes 0, so not told apart from minimal; '-': not measured)"
     )
     return "\n".join(lines) + "\n"
+
+
+def _figures(row: ComponentRow) -> tuple[str, str]:
+    if row.in_minimal:
+        return "in minimal", "in minimal"
+    zip_mib = "-" if row.zip_mib is None else f"{row.zip_mib:+.2f}"
+    if row.init_ms is None:
+        return zip_mib, "-"
+    return zip_mib, f"{row.init_ms:+.0f}" + ("?" if row.init_is_noise else "")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -101,3 +101,11 @@ def split_commas(text: str) -> list[str]:
 def split_list(text: str) -> tuple[str, ...]:
     """``"a, b c"`` → ``("a", "b", "c")``: commas or spaces, blanks dropped, first one wins."""
     return tuple(dict.fromkeys(split_commas(text.replace(" ", ","))))
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file ("does not exist", "is a directory, not a
+    file"), or None: one wording for every file option and every path a config names."""
+    if path.is_file():
+        return None
+    return "is a directory, not a file" if path.is_dir() else "does not exist"

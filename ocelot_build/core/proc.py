@@ -173,7 +173,8 @@ def next_step(tool: str, output: str) -> str:
         module, version = found.group("module"), found.group("version")
         return (
             f"; the Go proxy refused {module}@{version} ({found.group('status').strip()}): "
-            "pin a version it serves in your distributions file, as YAML "
+            "pin a version it serves in your distributions file (-c; a copy of config/ keeps "
+            "the shipped names), as YAML "
             f"'go-replaces: {{{module}: {module}@<version>}}' (see {GO_REPLACES_DOC})"
         )
     return ""

@@ -7,10 +7,12 @@ builds for the host when it is not given) and the result's ELF machine is checke
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from ocelot_build.core import proc
 from ocelot_build.core.errors import BuildError
+from ocelot_build.core.files import temp_prefix
 from ocelot_build.core.model import Architecture, elf_machine
 from ocelot_build.core.toolchain import GoToolchain
 
@@ -61,9 +63,24 @@ def go_build(
     out_dir.mkdir(parents=True, exist_ok=True)
     binary = out_dir / BINARY_NAME
     argv: list[str | Path] = [go.go, *build_flags(tags, version, commit), "-o", binary, "."]
-    proc.run(argv, cwd=collector_dir, env=compiler_env(env), verbose=verbose)
+    with go_work_dir(env) as work:
+        proc.run(
+            argv, cwd=collector_dir, env=compiler_env({**env, "GOTMPDIR": work}), verbose=verbose
+        )
     check_elf(binary, arch)
     return binary
+
+
+def go_work_dir(env: dict[str, str]) -> tempfile.TemporaryDirectory[str]:
+    """A directory of ours for the go command's own work directory (``$WORK``, GOTMPDIR).
+    Go removes its ``go-build*`` directory only when it exits normally; a build interrupted
+    or killed would leave one in $TMPDIR each time. Ours goes with the build, or is swept
+    later (``ocelot-tmp-``). Inside a GOTMPDIR the user set (if it is a directory), so a small
+    /tmp stays unused. Measured: the same binary either way (-trimpath), so it is neither
+    recorded nor in the cache key."""
+    theirs = env.get("GOTMPDIR")
+    parent = theirs if theirs and Path(theirs).is_dir() else None
+    return tempfile.TemporaryDirectory(prefix=temp_prefix("go"), dir=parent)
 
 
 def compiler_env(env: dict[str, str]) -> dict[str, str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocelot_build.core.errors import UsageError
+from ocelot_build.core.files import not_a_file
 from ocelot_build.core.localpaths import tree_digest
 from ocelot_build.core.model import Architecture
 from ocelot_build.core.toolchain import GoToolchain
@@ -58,10 +59,9 @@ def plan_layers(ctx: Context, chosen: list[Distribution]) -> list[LayerPlan]:
     configs: dict[str, bytes] = {}
     for dist in chosen:
         problems += ctx.catalogue.check(dist.tags, f"distribution {dist.name}")
-        if dist.config_file and not dist.config_file.is_file():
-            problems.append(
-                f"distribution {dist.name}: config-file {dist.config_file} does not exist"
-            )
+        problem = dist.config_file and not_a_file(dist.config_file)
+        if problem:
+            problems.append(f"distribution {dist.name}: config-file {dist.config_file} {problem}")
             continue
         config = dist.config_file.read_bytes() if dist.config_file else ctx.default_config
         configs[dist.name] = config

@@ -15,7 +15,7 @@ from typing import Any
 
 from ocelot_build.core import gobuildexpr
 from ocelot_build.core.errors import ConfigError
-from ocelot_build.core.files import PROJECT_ROOT
+from ocelot_build.core.files import PROJECT_ROOT, not_a_file
 from ocelot_build.core.localpaths import inside
 from ocelot_build.core.yamlio import did_you_mean, load_yaml, raise_all
 from ocelot_build.stages.config import TAG_PREFIX, full_tag
@@ -56,8 +56,9 @@ def load_registry(
 ) -> dict[str, ComponentSpec]:
     """The project registry plus a distributions file's own ``components:`` section."""
     specs: dict[str, ComponentSpec] = {}
-    if path != PROJECT_REGISTRY and not path.is_file():
-        raise ConfigError(f"component registry {path} does not exist")
+    problem = not_a_file(path)
+    if path != PROJECT_REGISTRY and problem:
+        raise ConfigError(f"component registry {path} {problem}")
     if path.is_file():
         data = load_yaml(path, "component registry") or {}
         root = (path.parent / str(data.get("root", "."))).resolve()

@@ -144,6 +144,10 @@ def test_keep_temp_keeps_the_work_tree(request_for, capsys):
     line = next(x for x in captured.err.splitlines() if "] kept work tree: " in x)
     tree = Path(line.split("] kept work tree: ", 1)[1])
     assert (tree / "go.mod").is_file() and (tree / "lambdacomponents").is_dir()
+    build_one(request_for(keep_temp=True))  # a cache hit: no tree to keep, and it says so
+    err = capsys.readouterr().err
+    assert "kept work tree" not in err
+    assert "--keep-temp: every layer was a cache hit, so no work tree was made" in err
 
 
 def test_work_trees_are_removed_without_keep_temp(request_for, tmp_path, monkeypatch):

@@ -21,9 +21,11 @@ from moto_engine import MotoMocks
 from pulumi_harness import FakeBuilder, run_program
 
 from ocelot_build.core.files import PROJECT_ROOT
+from ocelot_build.publish.stack_config import parse_stack_config
 from ocelot_build.stages.config import DEFAULT_CONFIG
 
 PAGE = (PROJECT_ROOT / "docs" / "quickstart.md").read_text()
+CAPTURE = re.compile(r"[A-Z_]+=\$\((.*)\)")
 ARN = re.compile(r"arn:aws:lambda:eu-west-1:\d{12}:layer:ocel-minimal-arm64-[0-9_]+:\d+")
 
 
@@ -32,31 +34,38 @@ def blocks(lang: str) -> list[str]:
 
 
 def commands(prefix: str) -> list[list[str]]:
+    """The page's shell lines that start with ``prefix``, split; ``NAME=$(command)`` counts as
+    its command."""
     lines = [line for block in blocks("sh") for line in block.splitlines()]
-    return [shlex.split(line, comments=True) for line in lines if line.startswith(prefix)]
+    unwrapped = [captured.group(1) if (captured := CAPTURE.fullmatch(ln)) else ln for ln in lines]
+    return [shlex.split(line, comments=True) for line in unwrapped if line.startswith(prefix)]
 
 
 def stack_file() -> dict[str, Any]:
     return yaml.safe_load(blocks("yaml")[0])["config"]
 
 
+def config_set(argv: list[str]) -> tuple[str, Any]:
+    """What one ``pulumi config set`` line stores: ``--path 'key[0]' v`` a one-item list
+    (the CLI stores a number as a number), else the value as a string."""
+    assert argv[:3] == ["pulumi", "config", "set"] and argv[-2:] == ["--stack", "quickstart"]
+    args = argv[3:-2]
+    if args[0] != "--path":
+        key, value = args
+        return key, value
+    path, value = args[1:]
+    assert path.endswith("[0]")
+    return path[: -len("[0]")], [int(value) if value.isdigit() else value]
+
+
 def test_the_config_set_lines_write_the_stack_file_shown():
-    written = {}
-    for argv in commands("pulumi config set"):
-        key, value = argv[3], argv[4]
-        assert argv[5:] == ["--stack", "quickstart"]
-        written[key] = json.loads(value) if value.startswith("[") else value
+    written = dict(config_set(argv) for argv in commands("pulumi config set"))
     stack = stack_file()
     assert set(written) == set(stack)
     for key, value in written.items():
         shown = stack[key]
-        assert (
-            value
-            if isinstance(shown, str)
-            else value.split(",")
-            if isinstance(value, str)
-            else value
-        ) == shown, key
+        as_read = value.split(",") if isinstance(value, str) and isinstance(shown, list) else value
+        assert as_read == shown or [str(v) for v in as_read] == shown, key
 
 
 def test_the_stack_file_publishes_one_layer_in_one_region(tmp_path):
@@ -69,6 +78,22 @@ def test_the_stack_file_publishes_one_layer_in_one_region(tmp_path):
     assert ARN.fullmatch(record["arn"])
     (get_parameter,) = commands("aws ssm get-parameter")
     assert get_parameter[get_parameter.index("--name") + 1] == record["ssm_parameter"]
+
+
+def test_the_config_set_lines_alone_publish_the_same_layer(tmp_path):
+    """What the CLI writes (the account id as a number, lists as plain strings) is read like
+    the hand-written file: the same settings, the same one layer in the same region."""
+    written = dict(config_set(argv) for argv in commands("pulumi config set"))
+    assert written["aws:allowedAccountIds"] == [123456789012]
+    config = {**written, "ocelot:configFile": str(DEFAULT_CONFIG)}
+    by_hand = {**stack_file(), "ocelot:configFile": str(DEFAULT_CONFIG)}
+    parsed = parse_stack_config(config, root=PROJECT_ROOT)
+    assert parsed.allowed_accounts == ("123456789012",)
+    assert parsed == parse_stack_config(by_hand, root=PROJECT_ROOT)
+    run = run_program(config, root=tmp_path, builder=FakeBuilder())
+    assert list(run.output) == ["eu-west-1"]
+    assert list(run.output["eu-west-1"]) == ["minimal"]
+    assert list(run.output["eu-west-1"]["minimal"]) == ["arm64"]
 
 
 def aws(argv: list[str]) -> str:

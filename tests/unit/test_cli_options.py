@@ -11,6 +11,7 @@ from standin.fixtures import write_dists
 from ocelot_build import cli
 from ocelot_build.audit import costs
 from ocelot_build.core import yamlio
+from ocelot_build.core.files import not_a_file
 from ocelot_build.core.options import count
 
 
@@ -58,3 +59,36 @@ def test_a_count_is_read_as_a_whole_number():
     assert count(2)("2") == 2
     with pytest.raises(argparse.ArgumentTypeError):
         count(2)("1")
+
+
+def test_a_path_that_is_not_a_file_says_which_way(tmp_path):
+    (tmp_path / "f.yaml").write_text("x: 1\n")
+    assert not_a_file(tmp_path / "f.yaml") is None
+    assert not_a_file(tmp_path) == "is a directory, not a file"
+    assert not_a_file(tmp_path / "missing.yaml") == "does not exist"
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--stack", "prod"], "--stack: only publishing reads it"),
+        (["--public", "--runtimes", "python3.12"], "--public, --runtimes: only publishing"),
+    ],
+)
+def test_publishing_options_with_skip_publish_are_refused(
+    extra, named, tmp_path, monkeypatch, capsys
+):
+    """Before, they were silently dropped: a --public the user meant vanished unsaid."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["-d", "minimal", "--skip-publish", *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and named in err and "drop one or the other" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_runtimes_may_be_separated_by_commas_or_spaces():
+    _, publishing = cli.parse_request(
+        ["-d", "minimal", "--stack", "s", "--runtimes", "python3.12, nodejs22.x python3.12"]
+    )
+    assert publishing is not None
+    assert publishing.runtimes == ("python3.12", "nodejs22.x")

@@ -80,3 +80,26 @@ def test_the_cli_publishing_path_sets_the_region_first():
     text = (PROJECT_ROOT / "docs" / "publishing.md").read_text()
     path = text.split("## Publishing from the build CLI", 1)[1].split("\n## ", 1)[0]
     assert path.index("pulumi config set aws:region") < path.index("--stack prod-eu-west-1\n")
+
+
+def test_a_copy_of_config_with_go_replaces_keeps_every_shipped_name(tmp_path):
+    """docs/components.md's `cp -r config my-config`, then a go-replaces mapping added: the
+    copy loads with the shipped names and bundled configs, plus the replacement; and the
+    page's build line passes the copy with -c."""
+    page = (PROJECT_ROOT / "docs" / "components.md").read_text()
+    copy_line, build_line = re.findall(r"```sh\n(.*?)\n(.*?)\n```", page, re.DOTALL)[0]
+    assert copy_line.split("#")[0].split() == ["cp", "-r", "config", "my-config"]
+    assert "-c my-config/distributions.yaml" in build_line
+    shutil.copytree(PROJECT_ROOT / "config", tmp_path / "my-config")
+    path = tmp_path / "my-config" / "distributions.yaml"
+    module = "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/x"
+    path.write_text(path.read_text() + f"\ngo-replaces:\n  {module}: {module}@v0.157.0\n")
+    copied = load_distributions(path)
+    shipped = load_distributions(PROJECT_ROOT / "config" / "distributions.yaml")
+    assert list(copied.distributions) == list(shipped.distributions)
+    assert copied.go_replaces == {module: f"{module}@v0.157.0"}
+    for name, dist in copied.distributions.items():
+        original = shipped.distributions[name]
+        assert dist.tags == original.tags
+        ours = dist.config_file.read_bytes() if dist.config_file else None
+        assert ours == (original.config_file.read_bytes() if original.config_file else None)
