@@ -54,14 +54,21 @@ class StartOptions:
 
     @property
     def is_upstream(self) -> bool:
-        return set(self.providers) == set(PROVIDERS) and not self.cuts
+        return not self.edits_providers and not self.cuts
+
+    @property
+    def edits_providers(self) -> bool:
+        """Whether upstream's provider list is cut down. All seven (the default) means
+        upstream's own list, whatever it is at the commit: a distribution that sets only
+        ``cold-start`` must not need all seven to be there."""
+        return set(self.providers) != set(PROVIDERS)
 
     def key(self) -> dict[str, Any] | None:
         """Cache-key input; None for upstream's behaviour, so those keys stay as they were."""
         if self.is_upstream:
             return None
         key: dict[str, Any] = {
-            "config-providers": list(self.providers),
+            "config-providers": list(self.providers) if self.edits_providers else "upstream's",
             "cold-start": list(self.cuts),
         }
         if self.cuts:  # our Go package is compiled in: its text changes the bytes
@@ -107,7 +114,8 @@ def inherit(entry: dict[str, Any], inherited: StartOptions) -> StartOptions:
 
 def edit(text: str, options: StartOptions, module_path: str) -> str:
     """Upstream's ``collector.go`` as ``options`` want it (pure: planning checks with it)."""
-    text = _providers(text, options.providers)
+    if options.edits_providers:
+        text = _providers(text, options.providers)
     if options.cuts:
         text = _hook(text, options.cuts, f"{module_path}/{STARTUP_PACKAGE.as_posix()}")
     return text
@@ -146,11 +154,11 @@ def startup_source(cuts: tuple[str, ...]) -> str:
 
 
 def linked_providers(text: str | None, options: StartOptions) -> tuple[str, ...] | None:
-    """The config URI schemes the layer links, for its manifest. Options that edit the list
-    link exactly theirs (planning checked upstream has each); upstream's behaviour links
+    """The config URI schemes the layer links, for its manifest. Options that cut the list
+    link exactly theirs (planning checked upstream has each); otherwise the layer links
     what upstream's ``collector.go`` lists at the commit, which is not always all of
     :data:`PROVIDERS`. None when that list cannot be read (no file, another shape)."""
-    if not options.is_upstream:
+    if options.edits_providers:
         return options.providers
     found = _factories(text) if text is not None else None
     if found is None:

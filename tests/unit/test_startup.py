@@ -217,3 +217,26 @@ def test_the_project_minimal_layers_use_the_cuts_and_default_stays_upstream():
     )
     forwarder = dists["minimal-forwarder"].start
     assert "secretsmanager" in forwarder.providers  # its config may read secrets
+
+
+def test_cold_start_alone_keeps_upstreams_providers_whatever_they_are(tmp_path: Path) -> None:
+    """Before, a distribution setting only cold-start was refused on an upstream without,
+    say, the s3 provider: the default "all seven" was applied as an edit. Now the list is
+    left as upstream wrote it, the manifest names what it links, and the key says so."""
+    without_s3 = COLLECTOR_GO.replace(", s3provider.NewFactory()", "").replace(
+        '\t"example.com/contrib/confmap/provider/s3provider"\n', ""
+    )
+    root = _tree(tmp_path, without_s3)
+    options = StartOptions(cuts=("sleep-wait",))
+    startup.apply(root, options, MODULE)
+    text = (root / startup.COLLECTOR_GO).read_text()
+    assert "secretsmanagerprovider.NewFactory()}" in text and "s3provider" not in text
+    assert "defer ocelotstartup.Done()" in text
+    linked = startup.linked_providers(without_s3, options)
+    assert linked == ("file", "env", "yaml", "https", "http", "secretsmanager")
+    key = options.key()
+    assert key is not None and key["config-providers"] == "upstream's"
+    cut = StartOptions(providers=("file", "env"), cuts=("sleep-wait",))
+    assert startup.linked_providers(without_s3, cut) == ("file", "env")
+    with pytest.raises(AnchorMissing, match="upstream links no s3 provider"):
+        startup.edit(without_s3, StartOptions(providers=("file", "s3")), MODULE)
