@@ -51,7 +51,7 @@ def count(minimum: int) -> Callable[[str], int]:
 
     def parse(text: str) -> int:
         digits = text.strip()
-        if not digits.isdigit() or int(digits) < minimum:
+        if not (digits.isascii() and digits.isdigit()) or int(digits) < minimum:
             raise argparse.ArgumentTypeError(
                 f"needs a whole number of at least {minimum}, got {text!r}"
             )

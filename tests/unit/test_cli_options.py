@@ -47,7 +47,7 @@ def test_all_reads_a_large_file_through_the_cache_like_the_build(tmp_path, ocelo
     assert len(list((ocelot_cache / "yaml").glob("*.marshal"))) == 1
 
 
-@pytest.mark.parametrize("text", ["0", "-3", "2.5", "1e3", "", "three"])
+@pytest.mark.parametrize("text", ["0", "-3", "2.5", "1e3", "", "three", "²"])
 def test_a_count_below_its_minimum_or_not_whole_is_refused(text):
     with pytest.raises(argparse.ArgumentTypeError) as refused:
         count(1)(text)
