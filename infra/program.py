@@ -138,6 +138,7 @@ def _request(
         use_cache=True,
         verify=config.verify,  # the engine's boot check, budgets included, as in the CLI
         sandbox=config.verify_sandbox,
+        limits=config.verify_limits,
     )
 
 

@@ -42,7 +42,7 @@ NAMESPACE = "ocelot"
 KEYS = (
     "distributions", "architectures", "layerName", "upstreamRepo", "upstreamRef", "runtimes",
     "public", "organizationId", "accounts", "regions", "configFile", "componentsFile", "verify",
-    "verifySandbox", "s3Buckets",
+    "verifySandbox", "verifyLimits", "s3Buckets",
 )  # fmt: skip
 
 
@@ -66,6 +66,7 @@ class StackConfig:
     components_file: Path | None = None  # None: the project's config/components.yaml
     verify: bool = True
     verify_sandbox: bool = True  # ocelot:verifySandbox false = the CLI's --no-sandbox
+    verify_limits: bool = True  # ocelot:verifyLimits false = the CLI's --no-limits
     s3_buckets: tuple[tuple[str, str], ...] = field(default=())  # (region, bucket), sorted
     # the (distribution, architecture) layers; () means distributions x architectures
     layer_set: tuple[tuple[str, Architecture], ...] = field(default=())
@@ -164,6 +165,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, root: Path) -> StackConfig:
         "components_file": file_value(reader, "componentsFile", root),
         "verify": reader.flag("verify", True),
         "verify_sandbox": reader.flag("verifySandbox", True),
+        "verify_limits": reader.flag("verifyLimits", True),
         "s3_buckets": s3_buckets(reader, stack_regions),
         "allowed_accounts": allowed_accounts(raw.get("aws:allowedAccountIds"), reader),
     }

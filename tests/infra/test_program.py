@@ -392,6 +392,16 @@ def test_boot_check_is_sandboxed_unless_the_stack_says_otherwise(tmp_path, base_
     assert builder.calls[-1].sandbox is False
 
 
+def test_boot_check_has_lambdas_limits_unless_the_stack_says_otherwise(tmp_path, base_config):
+    """Before, a stack could only drop the whole check (ocelot:verify false) on a machine
+    where the box's cgroups cannot be made, such as a laptop without cgroup delegation."""
+    builder = FakeBuilder()
+    run_program(base_config, root=tmp_path, builder=builder)
+    assert builder.calls[-1].limits is True
+    run_program({**base_config, "ocelot:verifyLimits": "false"}, root=tmp_path, builder=builder)
+    assert builder.calls[-1].limits is False and builder.calls[-1].verify is True
+
+
 def test_skipped_boot_checks_are_warnings_other_progress_is_debug(tmp_path, base_config):
     run = run_program(base_config, root=tmp_path, builder=FakeBuilder(no_qemu=True))
     warnings = [line for line in run.logs if line.startswith("warning:")]
