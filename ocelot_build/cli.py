@@ -141,7 +141,8 @@ def request_from(
     distributions = tuple(dict.fromkeys(_split(args.distribution)))
     if not distributions:
         raise UsageError("no distribution given")
-    check_runtimes(list(split_list(args.runtimes)))
+    runtimes = split_list(args.runtimes)
+    check_runtimes(list(runtimes))
     named = _named(distributions, args.config)
     check_layer_name(args.layer_name, longest_suffix(named, [a.value for a in architectures]))
     jobs = parse_jobs(args.jobs)
@@ -179,7 +180,7 @@ def request_from(
         build=request,
         distributions=tuple(named),
         public=args.public,
-        runtimes=split_list(args.runtimes),
+        runtimes=runtimes,
     )
     return request, publishing
 
